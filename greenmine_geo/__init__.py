@@ -1,0 +1,26 @@
+"""greenmine-geo: geospatial checks for green-mine supervision in Inner Mongolia.
+
+The public functions are re-exported here; everything else is implementation.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .checks.prerequisite import PrerequisiteResult, check_prerequisite
+from .errors import ConfigError, CRSError, GeometryError, GreenmineError, InputError, LayerError
+from .overlay import PreparedLayer, prepare_layer
+
+__all__ = [
+    "ConfigError",
+    "CRSError",
+    "GeometryError",
+    "GreenmineError",
+    "InputError",
+    "LayerError",
+    "PreparedLayer",
+    "PrerequisiteResult",
+    "__version__",
+    "check_prerequisite",
+    "prepare_layer",
+]

@@ -1,0 +1,1 @@
+"""Checks: pure functions over GeoDataFrames and prepared layers."""

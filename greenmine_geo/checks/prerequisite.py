@@ -1,0 +1,505 @@
+"""The prerequisite overlay check (先决条件: 矿区范围), RULES.md §1 and §4.
+
+For every mine: which red-line and planning features it touches, by how much,
+and the verdict, with the reasons in Chinese and English. Pure function over
+prepared layers; reading and writing files is the caller's business.
+
+Units: areas m² on the ellipsoid (equal-area projection), distances and
+contact lengths geodesic metres, shares in % of the mine's area.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..crs import EQUAL_AREA
+from ..layers import LANDUSE_CLASSES, PlanningLayer
+from ..overlay import contact_with, overlap_area, overlap_pieces
+from .blocks import city_region_overlaps, empty_blocks, shared_blocks
+from .mines import MineSet
+from .rules import VERDICT_ORDER, Rule, rule_for
+
+__all__ = ["CONFLICT_COLUMNS", "PrerequisiteResult", "check_prerequisite"]
+
+CONFLICT_COLUMNS = [
+    "mine_id",
+    "layer",
+    "class",
+    "feature_row",
+    "feature_name",
+    "feature_attributes",
+    "area_m2",
+    "mine_pct",
+    "sliver",
+    "effect",
+    "geometry",
+]
+_RANK = {v: i for i, v in enumerate(VERDICT_ORDER)}
+_LOCATE = ("admin", "key_zones", "exploration_blocks", "mining_blocks")
+
+
+@dataclass
+class PrerequisiteResult:
+    """What :func:`check_prerequisite` found. Geometries are in EQUAL_AREA.
+
+    Attributes
+    ----------
+    mines : GeoDataFrame
+        One row per mine: ``mine_id``, ``verdict``, ``contact``, areas, distances,
+        per-layer overlaps, location columns and ``reasons``.
+    conflicts : GeoDataFrame
+        Every overlap piece of a mine with a feature (:data:`CONFLICT_COLUMNS`);
+        ``feature_attributes`` is the feature's attributes as JSON. Pieces of
+        overlapping features overlap each other; the per-mine totals in
+        ``mines`` count such areas once.
+    block_overlaps : GeoDataFrame
+        League/city blocks that overlap region blocks.
+    warnings : list of str
+        Findings about the inputs (repaired planning features, empty layers,
+        exemptions for unknown mines).
+    """
+
+    mines: gpd.GeoDataFrame
+    conflicts: gpd.GeoDataFrame
+    block_overlaps: gpd.GeoDataFrame
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Findings:
+    """Rows of (mine index, layer, verdict or None, text), gathered then decided."""
+
+    def __init__(self) -> None:
+        self._parts: list[pd.DataFrame] = []
+
+    def add(
+        self, index: np.ndarray, layer: str, verdict: str | None, text: pd.Series | list[str]
+    ) -> None:
+        index = np.asarray(index, dtype=np.int64)
+        if index.size:
+            self._parts.append(
+                pd.DataFrame(
+                    {"index": index, "layer": layer, "verdict": verdict, "text": list(text)}
+                )
+            )
+
+    def add_rule(
+        self, index: np.ndarray, rule: Rule, detail: pd.Series | list[str] | str = ""
+    ) -> None:
+        index = np.asarray(index, dtype=np.int64)
+        detail = [detail] * index.size if isinstance(detail, str) else list(detail)
+        text = [f"{rule.zh} {rule.en}" + (f": {d}" if d else "") for d in detail]
+        self.add(index, rule.layer, rule.verdict, text)
+
+    def frame(self) -> pd.DataFrame:
+        cols = ["index", "layer", "verdict", "text"]
+        return (
+            pd.concat(self._parts, ignore_index=True) if self._parts else pd.DataFrame(columns=cols)
+        )
+
+
+def _pct(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(whole > 0, 100.0 * part / whole, np.nan)
+
+
+def _area_text(area: np.ndarray, pct: np.ndarray, names: pd.Series | None = None) -> list[str]:
+    text = [f"{a:,.1f} m² ({p:.2f} %)" for a, p in zip(area, pct, strict=True)]
+    if names is not None:
+        text = [
+            t + (f" [{n}]" if isinstance(n, str) and n else "")
+            for t, n in zip(text, names, strict=True)
+        ]
+    return text
+
+
+def _feature_labels(layer: PlanningLayer, rows: np.ndarray) -> np.ndarray:
+    """A readable label per feature row: its name or id field, else ``#row``."""
+    for logical in ("name", "block_id"):
+        col = layer.column(logical)
+        if col is not None:
+            return col.astype("string").fillna("").to_numpy()[rows]
+    return np.array([f"#{r}" for r in rows], dtype=object)
+
+
+def _joined(index: np.ndarray, labels: np.ndarray, n: int) -> pd.Series:
+    """Labels per mine index, unique and joined with ``;`` (empty string when none)."""
+    s = pd.DataFrame({"i": index, "l": labels}).drop_duplicates()
+    out = s.groupby("i")["l"].agg(lambda v: ";".join(map(str, v)))
+    return out.reindex(range(n), fill_value="")
+
+
+def _conflicts(
+    mines: MineSet, layer: PlanningLayer, pieces: pd.DataFrame, effect: np.ndarray
+) -> gpd.GeoDataFrame:
+    rows = pieces["key"].to_numpy(int)
+    index = pieces["index"].to_numpy(int)
+    prep = layer.prepared
+    attrs = layer.attributes.iloc[rows]
+    return gpd.GeoDataFrame(
+        {
+            "mine_id": mines.ids[index],
+            "layer": layer.name,
+            "class": np.asarray(prep.classes, dtype=object)[prep.feature_class[rows]]
+            if layer.role.classed
+            else "",
+            "feature_row": rows,
+            "feature_name": _feature_labels(layer, rows),
+            "feature_attributes": [
+                json.dumps(r, ensure_ascii=False, default=str) for r in attrs.to_dict("records")
+            ],
+            "area_m2": pieces["area_m2"].to_numpy(float),
+            "mine_pct": _pct(pieces["area_m2"].to_numpy(float), mines.area_m2[index]),
+            "sliver": pieces["sliver"].to_numpy(bool),
+            "effect": effect,
+            "geometry": pieces["geometry"].to_numpy(),
+        },
+        geometry="geometry",
+        crs=EQUAL_AREA,
+    )
+
+
+class _Run:
+    """One run of the check: the table being filled, and the findings behind it."""
+
+    def __init__(self, mines: MineSet, tolerance_m: float) -> None:
+        self.mines = mines
+        self.n = len(mines.ids)
+        self.tol = tolerance_m
+        self.table: dict[str, object] = {"mine_id": mines.ids, "mine_area_m2": mines.area_m2}
+        self.findings = _Findings()
+        self.warnings: list[str] = []
+        self.conflicts: list[gpd.GeoDataFrame] = []
+        self.block_overlaps: list[gpd.GeoDataFrame] = []
+
+    def area_text(
+        self, index: np.ndarray, area: np.ndarray, names: pd.Series | None = None
+    ) -> list[str]:
+        return _area_text(area, _pct(area, self.mines.area_m2[index]), names)
+
+    def mine_notes(self) -> None:
+        for kind in ("repaired", "empty", "merged"):
+            notes = self.mines.notes[self.mines.notes["kind"] == kind]
+            rule = rule_for("mines", kind)
+            self.findings.add(
+                notes["index"].to_numpy(int), "mines", rule.verdict if rule else None, notes["text"]
+            )
+
+    def layer_warnings(self, layer: PlanningLayer) -> bool:
+        """Report repaired and empty features; return False when the layer has no polygons."""
+        prep = layer.prepared
+        for r in prep.repairs:
+            self.warnings.append(
+                f"layer {layer.name!r}: feature row {r.row} was invalid ({r.reason}) and has been "
+                f"repaired ({r.area_before_m2:,.1f} → {r.area_after_m2:,.1f} m²)"
+            )
+        if len(prep.empty):
+            self.warnings.append(
+                f"layer {layer.name!r}: {len(prep.empty)} features have no area "
+                f"(rows {', '.join(map(str, prep.empty[:10]))}) and are ignored"
+            )
+        if prep.n_features == len(prep.empty):
+            self.warnings.append(f"layer {layer.name!r} has no polygon features")
+            return False
+        return True
+
+    def features(self, layer: PlanningLayer) -> pd.DataFrame:
+        prep = layer.prepared
+        return overlap_pieces(
+            self.mines.geoms, prep.pieces, prep.piece_tree, prep.piece_feature, self.tol
+        )
+
+    def redline(self, layer: PlanningLayer) -> None:
+        m, n = self.mines, self.n
+        has_features = self.layer_warnings(layer)
+        contact = contact_with(m.geoms, layer.prepared, self.tol)
+        pct = _pct(contact.overlap_m2, m.area_m2)
+        feat = self.features(layer)
+        names = _joined(
+            feat["index"].to_numpy(int), _feature_labels(layer, feat["key"].to_numpy(int)), n
+        )
+        self.table.update(
+            contact=contact.state,
+            redline_overlap_m2=contact.overlap_m2,
+            redline_overlap_pct=pct,
+            redline_distance_m=contact.distance_m,
+            redline_contact_length_m=contact.contact_length_m,
+            redline_features=names.to_numpy(),
+        )
+        over = np.flatnonzero(contact.state == "overlapping")
+        self.findings.add_rule(
+            over,
+            rule_for("redline", "overlap"),
+            _area_text(contact.overlap_m2[over], pct[over], names.iloc[over]),
+        )
+        touch = np.flatnonzero(contact.state == "touching")
+        self.findings.add_rule(
+            touch,
+            rule_for("redline", "touch"),
+            [
+                f"contact {c:,.1f} m, sliver overlap {a:,.2f} m², gap {d:.3f} m (tolerance {self.tol} m)"
+                for c, a, d in zip(
+                    contact.contact_length_m[touch],
+                    contact.overlap_m2[touch],
+                    contact.distance_m[touch],
+                    strict=True,
+                )
+            ],
+        )
+        if has_features:
+            clear = np.flatnonzero(contact.state == "clear")
+            self.findings.add(
+                clear,
+                "redline",
+                None,
+                [
+                    f"未涉及生态保护红线 clear of the red line by {d:,.1f} m"
+                    for d in contact.distance_m[clear]
+                ],
+            )
+        else:
+            self.findings.add(
+                np.arange(n),
+                "redline",
+                "REVIEW",
+                ["生态保护红线图层为空 the red-line layer is empty: nothing was checked"] * n,
+            )
+        self.conflicts.append(
+            _conflicts(m, layer, feat, np.where(feat["sliver"], "REVIEW", "FAIL"))
+        )
+
+    def totals(self, layer: PlanningLayer) -> np.ndarray:
+        prep, name = layer.prepared, layer.name
+        keys = np.zeros(len(prep.flat_all), np.int64)
+        total = overlap_area(self.mines.geoms, prep.flat_all, prep.flat_all_tree, keys, 1)[:, 0]
+        self.table[f"{name}_overlap_m2"] = total
+        self.table[f"{name}_overlap_pct"] = _pct(total, self.mines.area_m2)
+        return total
+
+    def classed(self, layer: PlanningLayer) -> None:
+        """Land use: areas per class (overlaps merged within a class), rules per class."""
+        prep, name, m = layer.prepared, layer.name, self.mines
+        by_class = overlap_area(
+            m.geoms, prep.flat, prep.flat_tree, prep.flat_class, len(prep.classes)
+        )
+        for cls in [*LANDUSE_CLASSES, *(c for c in prep.classes if c not in LANDUSE_CLASSES)]:
+            area = by_class[:, prep.classes.index(cls)] if cls in prep.classes else np.zeros(self.n)
+            self.table[f"{name}_{cls}_overlap_m2"] = area
+            self.table[f"{name}_{cls}_overlap_pct"] = _pct(area, m.area_m2)
+        rules = [rule_for(name, "overlap", c) for c in prep.classes]
+        keys = np.array([k if r else -1 for k, r in enumerate(rules)], dtype=np.int64)
+        per_class = overlap_pieces(
+            m.geoms, prep.flat, prep.flat_tree, keys[prep.flat_class], self.tol
+        )
+        per_class = per_class[~per_class["sliver"].astype(bool)]
+        for code, group in per_class.groupby("key"):
+            idx = group["index"].to_numpy(int)
+            self.findings.add_rule(
+                idx, rules[int(code)], self.area_text(idx, group["area_m2"].to_numpy(float))
+            )
+        feat = self.features(layer)
+        effect = np.array([(r.verdict or "report") if r else "report" for r in rules], dtype=object)
+        piece_effect = (
+            effect[prep.feature_class[feat["key"].to_numpy(int)]] if len(feat) else effect[:0]
+        )
+        self.conflicts.append(
+            _conflicts(m, layer, feat, np.where(feat["sliver"], "sliver", piece_effect))
+        )
+
+    def admin(self, layer: PlanningLayer) -> None:
+        """League/city and banner/county: the unit holding the largest share of the mine."""
+        feat = self.features(layer)
+        best = feat.sort_values("area_m2", ascending=False).drop_duplicates("index")
+        for logical in ("league_city", "banner_county"):
+            values = np.full(self.n, "", dtype=object)
+            names = layer.column(logical).astype("string").fillna("").to_numpy()
+            values[best["index"].to_numpy(int)] = names[best["key"].to_numpy(int)]
+            self.table[logical] = values
+
+    def locate(self, layer: PlanningLayer) -> None:
+        """Key zones and planning blocks the mine falls in (slivers ignored)."""
+        name, m = layer.name, self.mines
+        feat = self.features(layer)
+        deep = feat[~feat["sliver"].astype(bool)]
+        index, rows = deep["index"].to_numpy(int), deep["key"].to_numpy(int)
+        located = _joined(index, _feature_labels(layer, rows), self.n)
+        self.table[name] = located.to_numpy()
+        self.conflicts.append(
+            _conflicts(m, layer, feat, np.where(feat["sliver"], "sliver", "locate"))
+        )
+        if name == "key_zones":
+            at = np.unique(index)
+            self.findings.add(
+                at,
+                name,
+                None,
+                [
+                    f"位于重点勘查开采区 in key exploration and mining zone: {located.iloc[i]}"
+                    for i in at
+                ],
+            )
+        if name == "mining_blocks":
+            others = shared_blocks(m.ids, index, rows).reindex(range(self.n), fill_value="")
+            self.table["shares_mining_block_with"] = others.to_numpy()
+            shared = np.flatnonzero(others.to_numpy() != "")
+            self.findings.add_rule(
+                shared, rule_for(name, "shared_block"), [f"with {o}" for o in others.iloc[shared]]
+            )
+        if name in ("exploration_blocks", "mining_blocks"):
+            self.block_overlaps.append(city_region_overlaps(layer, self.tol))
+
+    def reported(self, layer: PlanningLayer, total: np.ndarray) -> None:
+        """Any other layer: measured, with its rule if it has one (farmland, nature_reserve ...)."""
+        name, m = layer.name, self.mines
+        rule = rule_for(name, "overlap")
+        feat = self.features(layer)
+        idx = np.unique(feat.loc[~feat["sliver"].astype(bool), "index"].to_numpy(int))
+        text = self.area_text(idx, total[idx])
+        if rule is not None:
+            self.findings.add_rule(idx, rule, text)
+        else:
+            self.findings.add(idx, name, None, [f"overlaps layer {name}: {t}" for t in text])
+        verdict = (rule.verdict if rule else None) or "report"
+        self.conflicts.append(
+            _conflicts(m, layer, feat, np.where(feat["sliver"], "sliver", verdict))
+        )
+
+    def decide(self, exemptions: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+        """Worst verdict per mine, exemptions applied; reasons joined worst first."""
+        f = self.findings.frame()
+        f["rank"] = f["verdict"].map(_RANK).fillna(-1)
+        worst = f.groupby("index")["rank"].max().reindex(range(self.n), fill_value=-1).to_numpy()
+        verdict = np.where(
+            worst >= _RANK["FAIL"], "FAIL", np.where(worst >= _RANK["REVIEW"], "REVIEW", "PASS")
+        )
+        if exemptions is not None and len(exemptions):
+            verdict, extra = self.exempt(verdict, f, exemptions)
+            f = pd.concat([f, extra], ignore_index=True)
+        f = f.sort_values(["index", "rank"], ascending=[True, False], kind="stable")
+        reasons = f.groupby("index")["text"].agg("; ".join).reindex(range(self.n), fill_value="")
+        return verdict.astype(object), reasons.to_numpy()
+
+    def exempt(
+        self, verdict: np.ndarray, f: pd.DataFrame, ex: pd.DataFrame
+    ) -> tuple[np.ndarray, pd.DataFrame]:
+        """FAIL → EXEMPT when every failing layer is covered by an exemption row."""
+        ids = pd.Series(self.mines.ids).astype("string")
+        ex = ex.assign(mine_id=ex["mine_id"].astype("string").str.strip())
+        if "layer" not in ex.columns:
+            ex = ex.assign(layer="")
+        ex["layer"] = ex["layer"].astype("string").fillna("").str.strip()
+        unknown = sorted(set(ex["mine_id"]) - set(ids))
+        if unknown:
+            self.warnings.append(
+                f"{len(unknown)} exemptions name no mine in the input: {', '.join(unknown[:10])}"
+            )
+        ex["index"] = ex["mine_id"].map(pd.Series(np.arange(self.n), index=ids.to_numpy()))
+        ex = ex.dropna(subset=["index"]).astype({"index": int})
+        fails = f.loc[f["verdict"] == "FAIL", ["index", "layer"]].drop_duplicates()
+        pairs = fails.merge(
+            ex[["index", "layer"]].rename(columns={"layer": "ex_layer"}), on="index", how="left"
+        )
+        pairs["covered"] = pairs["ex_layer"].notna() & (
+            (pairs["ex_layer"] == "") | (pairs["ex_layer"] == pairs["layer"])
+        )
+        covered = pairs.groupby(["index", "layer"])["covered"].any().groupby("index").all()
+        exempt_idx = covered[covered].index.to_numpy(int)
+        verdict = verdict.copy()
+        verdict[exempt_idx] = "EXEMPT"
+        used = ex[ex["index"].isin(exempt_idx)]
+        text = [
+            f"豁免 exempt: {r} ({d})" for r, d in zip(used["reason"], used["document"], strict=True)
+        ]
+        extra = pd.DataFrame(
+            {
+                "index": used["index"].to_numpy(int),
+                "layer": "exemption",
+                "verdict": "EXEMPT",
+                "text": text,
+                "rank": _RANK["EXEMPT"],
+            }
+        )
+        return verdict, extra
+
+
+def check_prerequisite(
+    mines: MineSet,
+    redline: PlanningLayer,
+    layers: Sequence[PlanningLayer] = (),
+    exemptions: pd.DataFrame | None = None,
+    tolerance_m: float = 0.05,
+) -> PrerequisiteResult:
+    """Check each mine against the red line and the planning layers.
+
+    Parameters
+    ----------
+    mines : MineSet
+        From :func:`greenmine_geo.checks.mines.prepare_mines`.
+    redline : PlanningLayer
+        The ecological protection red line.
+    layers : sequence of PlanningLayer
+        Other layers; their role comes from their name (see :mod:`greenmine_geo.layers`).
+    exemptions : DataFrame, optional
+        Columns ``mine_id``, ``reason``, ``document`` and optionally ``layer``
+        (the layer the exemption covers; blank for all). Turns FAIL into EXEMPT.
+    tolerance_m : float
+        Contact tolerance in metres: gaps up to it, and overlaps nowhere wider
+        than twice it, count as touching (REVIEW), not overlapping (FAIL).
+    """
+    run = _Run(mines, tolerance_m)
+    run.mine_notes()
+    run.redline(redline)
+    for layer in layers:
+        total = run.totals(layer)
+        if not run.layer_warnings(layer):
+            continue
+        if layer.role.classed:
+            run.classed(layer)
+        elif layer.name == "admin":
+            run.admin(layer)
+        elif layer.name in _LOCATE:
+            run.locate(layer)
+        else:
+            run.reported(layer, total)
+    verdict, reasons = run.decide(exemptions)
+    table = run.table
+    table.update(verdict=verdict, reasons=reasons, source=mines.source)
+    front = [
+        "mine_id",
+        "verdict",
+        "contact",
+        "mine_area_m2",
+        "redline_overlap_m2",
+        "redline_overlap_pct",
+        "redline_distance_m",
+    ]
+    frame = pd.DataFrame(table)
+    frame = frame[front + [c for c in frame.columns if c not in front]]
+    empty_conflicts = gpd.GeoDataFrame(
+        columns=CONFLICT_COLUMNS, geometry="geometry", crs=EQUAL_AREA
+    )
+    blocks = [b for b in run.block_overlaps if len(b)]
+    if blocks:
+        run.warnings.append(
+            f"{sum(map(len, blocks))} planning blocks drawn by a league/city overlap blocks drawn "
+            "by the autonomous region (不得与自治区划定规划区块重叠)"
+        )
+    return PrerequisiteResult(
+        mines=gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(mines.geoms, crs=EQUAL_AREA)),
+        conflicts=_concat([c for c in run.conflicts if len(c)], empty_conflicts),
+        block_overlaps=_concat(blocks, empty_blocks()),
+        warnings=run.warnings,
+    )
+
+
+def _concat(frames: list[gpd.GeoDataFrame], empty: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if not frames:
+        return empty
+    return gpd.GeoDataFrame(
+        pd.concat(frames, ignore_index=True), geometry="geometry", crs=EQUAL_AREA
+    )

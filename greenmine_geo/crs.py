@@ -1,0 +1,224 @@
+"""Coordinate reference systems of Chinese data, and where areas are measured.
+
+All areas are measured in :data:`EQUAL_AREA`, an Albers equal-area projection on
+the GRS80 ellipsoid (the CGCS2000 ellipsoid), so a square metre there is a square
+metre on the ellipsoid. Distances are measured geodesically (:func:`geodesic_distance_m`).
+
+Gauss-Krüger (GK) systems on CGCS2000 used in Inner Mongolia:
+
+========================  =========  ==============  ======================
+system                    zones      prefixed EPSG   unprefixed EPSG
+========================  =========  ==============  ======================
+3° GK (CM = 3 × zone)     25 – 45    4513 – 4533     4534 – 4554
+6° GK (CM = 6 × zone − 3) 13 – 23    4491 – 4501     4502 – 4512
+========================  =========  ==============  ======================
+
+"Prefixed" systems write the zone number in front of the easting
+(Y = 38 512 345.67 m is 12 345.67 m east of the false easting in zone 38).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pyproj
+from pyproj import CRS
+
+from .errors import CRSError
+
+__all__ = [
+    "CGCS2000",
+    "EQUAL_AREA",
+    "GEOD",
+    "gk_crs",
+    "geodesic_distance_m",
+    "geodesic_length_m",
+    "is_cgcs2000",
+    "norm_crs",
+    "zone_from_easting",
+]
+
+#: CGCS2000 geographic coordinates (longitude, latitude in degrees).
+CGCS2000 = CRS.from_epsg(4490)
+
+#: Albers equal-area conic on GRS80 for Inner Mongolia (37.4°N – 53.3°N). Units: metres.
+EQUAL_AREA = CRS.from_proj4(
+    "+proj=aea +lat_1=38 +lat_2=50 +lat_0=0 +lon_0=112 +x_0=0 +y_0=0 "
+    "+ellps=GRS80 +units=m +no_defs +type=crs"
+)
+
+#: The GRS80 ellipsoid, for geodesic distances and areas.
+GEOD = pyproj.Geod(ellps="GRS80")
+
+_GK3_PREFIXED = range(4513, 4534)  # zones 25..45
+_GK6_PREFIXED = range(4491, 4502)  # zones 13..23
+_XIAN80_BEIJING54 = [*range(2327, 2443)]  # Xi'an 1980 and Beijing 1954 GK systems
+
+
+def gk_crs(zone: int, *, width: int = 3, prefixed: bool = True) -> CRS:
+    """Return the CGCS2000 Gauss-Krüger CRS for a zone.
+
+    Parameters
+    ----------
+    zone : int
+        Zone number: 25–45 for 3° zones, 13–23 for 6° zones.
+    width : {3, 6}
+        Zone width in degrees of longitude.
+    prefixed : bool
+        Whether eastings carry the zone number (false easting ``zone × 10⁶ + 500 000`` m).
+    """
+    if width == 3 and 25 <= zone <= 45:
+        base = 4513 if prefixed else 4534
+        return CRS.from_epsg(base + zone - 25)
+    if width == 6 and 13 <= zone <= 23:
+        base = 4491 if prefixed else 4502
+        return CRS.from_epsg(base + zone - 13)
+    raise CRSError(
+        f"zone {zone} is not a CGCS2000 {width}° Gauss-Krüger zone "
+        "(3° zones run 25-45, 6° zones 13-23); check the zone number"
+    )
+
+
+def zone_from_easting(easting: float) -> int | None:
+    """Return the zone number written in front of a prefixed GK easting, or None.
+
+    A prefixed easting has 8 integer digits: the first two are the zone
+    (``38 512 345.67`` → 38). Zone numbers 25–45 are 3° zones, 13–23 are 6° zones.
+    """
+    if not np.isfinite(easting) or easting < 10_000_000:
+        return None
+    zone = int(easting // 1_000_000)
+    return zone if (13 <= zone <= 23 or 25 <= zone <= 45) else None
+
+
+def is_cgcs2000(crs: CRS) -> bool:
+    """True for EPSG:4490 and every CGCS2000 Gauss-Krüger system."""
+    code = crs.to_epsg()
+    return code is not None and (
+        code == 4490 or 4491 <= code <= 4554 or crs.geodetic_crs == CGCS2000
+    )
+
+
+def norm_crs(crs: object, *, what: str) -> CRS:
+    """Normalise a CRS-like value once, at the boundary, and refuse what cannot be trusted.
+
+    Parameters
+    ----------
+    crs : CRS-like or None
+        Anything :meth:`pyproj.CRS.from_user_input` accepts.
+    what : str
+        How to name the data in an error message (e.g. a file path).
+
+    Raises
+    ------
+    CRSError
+        When the CRS is missing, or is a Xi'an 1980 / Beijing 1954 system, for which
+        PROJ only has a 2–3 m "ballpark" shift to CGCS2000.
+    """
+    if crs is None:
+        raise CRSError(
+            f"{what} has no coordinate reference system; declare it (for a shapefile add "
+            "a .prj file, e.g. with `ogr2ogr -a_srs EPSG:4490`), the CRS is never guessed"
+        )
+    try:
+        out = CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError as exc:
+        raise CRSError(f"{what} has an unreadable CRS ({exc}); rewrite it as an EPSG code") from exc
+    code = out.to_epsg()
+    datum = out.datum.name if out.datum else ""
+    if code in _XIAN80_BEIJING54 or any(k in datum for k in ("Xian 1980", "Beijing 1954")):
+        raise CRSError(
+            f"{what} is in {out.name}; PROJ has only a 2-3 m ballpark shift from it to "
+            "CGCS2000, so convert it with your survey's official parameters first"
+        )
+    return out
+
+
+def check_coordinates_fit(crs: CRS, bounds: Iterable[float], *, what: str) -> None:
+    """Refuse a layer whose coordinates contradict its declared CRS.
+
+    The commonest mistake is a GK layer whose eastings carry the zone prefix
+    declared in the matching unprefixed system (or the reverse), or projected
+    metres declared as EPSG:4490. Both land the layer hundreds of kilometres
+    away, so they are errors, not warnings.
+
+    Parameters
+    ----------
+    crs : CRS
+        The declared CRS.
+    bounds : (minx, miny, maxx, maxy)
+        Layer bounds in that CRS.
+    """
+    minx, miny, maxx, maxy = bounds
+    if not np.all(np.isfinite([minx, miny, maxx, maxy])):
+        return  # empty layer: nothing to contradict
+    aou = crs.area_of_use
+    if crs.is_geographic:
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            raise CRSError(
+                f"{what} declares geographic {crs.name} but its coordinates "
+                f"({minx:.0f}, {miny:.0f}) are not degrees; declare its projected CRS"
+            )
+        return
+    tr = pyproj.Transformer.from_crs(crs, CGCS2000, always_xy=True)
+    xs, ys = tr.transform([minx, maxx, minx, maxx], [miny, miny, maxy, maxy])
+    ok = np.all(np.isfinite(xs)) and np.all(np.isfinite(ys))
+    if ok and aou is not None:
+        margin = 3.0  # degrees: GK zones are used a little past their nominal edges
+        ok = (
+            aou.west - margin <= min(xs)
+            and max(xs) <= aou.east + margin
+            and aou.south - margin <= min(ys)
+            and max(ys) <= aou.north + margin
+        )
+    if ok:
+        return
+    hint = ""
+    zone = zone_from_easting(minx)
+    if zone is not None:
+        width = 3 if zone >= 25 else 6
+        hint = f"; the eastings carry zone prefix {zone}: did you mean EPSG:{gk_crs(zone, width=width).to_epsg()}?"
+    elif minx < 10_000_000 and crs.to_epsg() in (*_GK3_PREFIXED, *_GK6_PREFIXED):
+        hint = "; the eastings carry no zone prefix: declare the matching unprefixed GK system"
+    raise CRSError(
+        f"{what} declares {crs.name} but its coordinates fall outside that system's "
+        f"area of use{hint}"
+    )
+
+
+def geodesic_distance_m(
+    x1: np.ndarray, y1: np.ndarray, x2: np.ndarray, y2: np.ndarray, crs: CRS
+) -> np.ndarray:
+    """Geodesic distance in metres on GRS80 between point pairs given in ``crs``.
+
+    Vectorised over arrays of equal length.
+    """
+    tr = pyproj.Transformer.from_crs(crs, CGCS2000, always_xy=True)
+    lon1, lat1 = tr.transform(np.asarray(x1, float), np.asarray(y1, float))
+    lon2, lat2 = tr.transform(np.asarray(x2, float), np.asarray(y2, float))
+    _, _, dist = GEOD.inv(lon1, lat1, lon2, lat2)
+    return np.asarray(dist, dtype=float)
+
+
+def geodesic_length_m(lines: np.ndarray, crs: CRS) -> np.ndarray:
+    """Geodesic length in metres on GRS80 of each (multi)line geometry given in ``crs``.
+
+    Vectorised: every segment of every line is measured in one call.
+    """
+    import shapely
+
+    lines = np.asarray(lines, dtype=object)
+    out = np.zeros(len(lines))
+    parts, owner = shapely.get_parts(shapely.line_merge(lines), return_index=True)
+    parts_are_lines = shapely.get_type_id(parts) == shapely.GeometryType.LINESTRING
+    parts, owner = parts[parts_are_lines], owner[parts_are_lines]
+    if len(parts) == 0:
+        return out
+    coords, part = shapely.get_coordinates(parts, return_index=True)
+    tr = pyproj.Transformer.from_crs(crs, CGCS2000, always_xy=True)
+    lon, lat = tr.transform(coords[:, 0], coords[:, 1])
+    same = part[1:] == part[:-1]
+    _, _, seg = GEOD.inv(lon[:-1][same], lat[:-1][same], lon[1:][same], lat[1:][same])
+    np.add.at(out, owner[part[1:][same]], seg)
+    return out

@@ -1,0 +1,173 @@
+"""Vectorised geometry operations on arrays of shapely geometries.
+
+Every function takes and returns numpy object arrays of shapely 2 geometries and
+loops in C (shapely ufuncs), never per feature in Python, except where a
+docstring says so for the rare groups that are too large to pad.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely import GeometryType
+
+__all__ = [
+    "Repair",
+    "grouped_union",
+    "polygon_parts",
+    "repair_polygons",
+    "subdivide",
+]
+
+_POLYGONAL = (GeometryType.POLYGON, GeometryType.MULTIPOLYGON)
+#: Groups larger than this are unioned one by one instead of through a padded matrix.
+_PAD_LIMIT = 64
+
+
+@dataclass(frozen=True)
+class Repair:
+    """An input geometry that was invalid and has been repaired.
+
+    ``area_before_m2`` is the invalid geometry's area as GEOS computes it (the
+    shoelace sum, in which the lobes of a bow-tie cancel), ``area_after_m2``
+    the repaired area; both on the ellipsoid.
+    """
+
+    row: int
+    reason: str
+    area_before_m2: float
+    area_after_m2: float
+
+
+def polygon_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Explode geometries to their non-empty Polygon parts.
+
+    Lines and points (e.g. left over by :func:`shapely.make_valid`) are dropped.
+
+    Returns
+    -------
+    (parts, owner)
+        Polygons, and the index in ``geoms`` each came from.
+    """
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    # GeometryCollections from make_valid may nest a MultiPolygon one level down
+    nested = shapely.get_type_id(parts) == GeometryType.MULTIPOLYGON
+    if nested.any():
+        sub, sub_owner = shapely.get_parts(parts[nested], return_index=True)
+        parts = np.concatenate([parts[~nested], sub])
+        owner = np.concatenate([owner[~nested], owner[nested][sub_owner]])
+    keep = (shapely.get_type_id(parts) == GeometryType.POLYGON) & ~shapely.is_empty(parts)
+    return parts[keep], owner[keep]
+
+
+def repair_polygons(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Repair invalid polygons explicitly.
+
+    Uses :func:`shapely.make_valid` with the "structure" method: a
+    self-intersecting (bow-tie) ring becomes the union of its lobes, a hole
+    outside its shell is dropped, overlapping parts of a multipolygon are merged.
+    Non-polygonal leftovers are removed. Repair before any other operation:
+    GEOS densification, for one, "fixes" an invalid polygon by dropping lobes.
+
+    Returns
+    -------
+    (geoms, rows, reasons)
+        The geometries (valid ones untouched), the rows that were repaired, and
+        GEOS's reason for each (e.g. ``Self-intersection[500 500]``).
+    """
+    geoms = np.asarray(geoms, dtype=object).copy()
+    present = ~shapely.is_missing(geoms)
+    invalid = np.flatnonzero(present & ~shapely.is_valid(geoms))
+    if invalid.size == 0:
+        return geoms, invalid, np.empty(0, dtype=object)
+    bad = geoms[invalid]
+    reasons = shapely.is_valid_reason(bad)
+    fixed = shapely.make_valid(bad, method="structure", keep_collapsed=False)
+    parts, owner = polygon_parts(fixed)
+    polys = np.full(len(bad), None, dtype=object)
+    if len(parts):
+        rows = np.unique(owner)
+        polys[rows] = shapely.multipolygons(parts, indices=np.searchsorted(rows, owner))
+    polys[shapely.is_missing(polys)] = shapely.from_wkt("MULTIPOLYGON EMPTY")
+    geoms[invalid] = polys
+    return geoms, invalid, reasons
+
+
+def subdivide(
+    polys: np.ndarray, owner: np.ndarray, max_vertices: int = 256, max_depth: int = 32
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split polygons until each has at most ``max_vertices`` coordinates.
+
+    Like PostGIS ``ST_Subdivide``: a polygon with too many vertices is cut in
+    half across the longer side of its bounding box, recursively. The halves of
+    one polygon do not overlap, and cuts at the same coordinate coincide exactly,
+    so areas of the pieces add up to the area of the polygon.
+
+    Parameters
+    ----------
+    polys : array of Polygon
+    owner : array of int
+        Carried along to each piece (e.g. the feature row).
+
+    Returns
+    -------
+    (pieces, owner)
+    """
+    done_p, done_o = [], []
+    polys, owner = np.asarray(polys, dtype=object), np.asarray(owner)
+    for _ in range(max_depth):
+        small = shapely.get_num_coordinates(polys) <= max_vertices
+        done_p.append(polys[small])
+        done_o.append(owner[small])
+        polys, owner = polys[~small], owner[~small]
+        if len(polys) == 0:
+            break
+        x0, y0, x1, y1 = shapely.bounds(polys).T
+        wide = (x1 - x0) >= (y1 - y0)
+        xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+        first = shapely.box(x0, y0, np.where(wide, xm, x1), np.where(wide, y1, ym))
+        second = shapely.box(np.where(wide, xm, x0), np.where(wide, y0, ym), x1, y1)
+        halves = shapely.intersection(
+            np.concatenate([polys, polys]), np.concatenate([first, second])
+        )
+        polys, idx = polygon_parts(halves)
+        owner = np.concatenate([owner, owner])[idx]
+    else:  # pathological input that never gets small enough: keep it whole
+        done_p.append(polys)
+        done_o.append(owner)
+    return np.concatenate(done_p), np.concatenate(done_o)
+
+
+def grouped_union(geoms: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Union geometries that share a group label.
+
+    Groups of one are returned as they are. Groups of up to 64 are unioned in one
+    vectorised call over a ``None``-padded matrix; larger groups, which are rare,
+    are unioned one by one.
+
+    Returns
+    -------
+    (labels, unions)
+        Sorted unique labels and the union of each group.
+    """
+    groups = np.asarray(groups)
+    if len(groups) == 0:
+        return groups, np.empty(0, dtype=object)
+    order = np.argsort(groups, kind="stable")
+    g, x = groups[order], np.asarray(geoms, dtype=object)[order]
+    labels, start, counts = np.unique(g, return_index=True, return_counts=True)
+    out = x[start].copy()
+    multi = counts > 1
+    padded = multi & (counts <= _PAD_LIMIT)
+    if padded.any():
+        rows = np.repeat(np.arange(len(labels)), counts)
+        col = np.arange(len(g)) - np.repeat(start, counts)
+        matrix = np.full((len(labels), int(counts[padded].max())), None, dtype=object)
+        sel = padded[rows]
+        matrix[rows[sel], col[sel]] = x[sel]
+        out[padded] = shapely.union_all(matrix[padded], axis=1)
+    for k in np.flatnonzero(counts > _PAD_LIMIT):
+        out[k] = shapely.union_all(x[start[k] : start[k] + counts[k]])
+    return labels, out

@@ -1,0 +1,15 @@
+"""Reading and writing: the only part of the package that touches the file system."""
+
+from .atomic import atomic_output, clear_stale_manifest
+from .manifest import file_sha256, write_manifest
+from .vector import LayerSource, read_layer, read_table_fields
+
+__all__ = [
+    "LayerSource",
+    "atomic_output",
+    "clear_stale_manifest",
+    "file_sha256",
+    "read_layer",
+    "read_table_fields",
+    "write_manifest",
+]
