@@ -1,0 +1,5 @@
+"""``python -m greenmine_geo`` runs the ``greenmine`` command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,263 @@
+"""The ``greenmine`` command line: parses options, calls the package, prints one-line errors.
+
+Every failure is one line on stderr, ``greenmine: error: WHAT; HOW TO FIX``, and
+exit status 2 (bad usage or input) or 1 (an unexpected failure, with the
+exception type named). A completed check exits 0 whatever its verdicts.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from . import __version__
+from .errors import GreenmineError
+
+__all__ = ["main"]
+
+
+class _TqdmProgress:
+    """A progress bar on stderr that appears only for jobs longer than two seconds."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+
+    def start(self, total: int, description: str) -> None:
+        if self.enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=description, delay=2, file=sys.stderr, leave=False)
+
+    def advance(self, label: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(label, refresh=False)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"greenmine: error: {' '.join(message.split())}", err=True)
+    sys.exit(code)
+
+
+def _layer_option(
+    ctx: click.Context, param: click.Parameter, values: Sequence[str]
+) -> dict[str, str]:
+    layers: dict[str, str] = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise click.BadParameter(f"{value!r} is not NAME=PATH (e.g. landuse=data/landuse.gpkg)")
+        if name in layers or name == "redline":
+            raise click.BadParameter(f"layer name {name!r} is given twice; give each layer once")
+        layers[name] = path
+    return layers
+
+
+_progress_option = click.option(
+    "--progress/--no-progress", default=True, help="Show a progress bar for long jobs (stderr)."
+)
+_cache_option = click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where prepared layers are cached (default $GREENMINE_CACHE_DIR or ~/.cache/greenmine-geo).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="greenmine")
+def cli() -> None:
+    """Geospatial checks for green-mine supervision in Inner Mongolia."""
+
+
+@cli.group()
+def check() -> None:
+    """Overlay checks."""
+
+
+@check.command("prerequisite")
+@click.option(
+    "--mines",
+    "mines",
+    multiple=True,
+    required=True,
+    help="Mine boundaries (PATH or PATH:LAYER); repeat for several files in different CRSs.",
+)
+@click.option("--id-field", required=True, help="Field holding the mine id.")
+@click.option("--redline", required=True, help="Ecological protection red-line layer.")
+@click.option(
+    "--layer",
+    "layers",
+    multiple=True,
+    callback=_layer_option,
+    metavar="NAME=PATH",
+    help="Another layer: landuse, farmland, nature_reserve, grassland, forest, key_zones, "
+    "exploration_blocks, mining_blocks, admin, or any name (reported only).",
+)
+@click.option(
+    "--exemptions",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="CSV: mine_id, reason, document[, layer].",
+)
+@click.option(
+    "--tolerance-m",
+    type=click.FloatRange(min=0, min_open=True, max=10),
+    default=0.05,
+    show_default=True,
+    help="Contact tolerance in metres.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output directory.",
+)
+@_cache_option
+@_progress_option
+def check_prerequisite(
+    mines: tuple[str, ...],
+    id_field: str,
+    redline: str,
+    layers: dict[str, str],
+    exemptions: str | None,
+    tolerance_m: float,
+    out_dir: Path,
+    cache_dir: Path | None,
+    progress: bool,
+) -> None:
+    """Check mining areas against the red line and planning layers (先决条件: 矿区范围)."""
+    from .config import PrerequisiteParams
+    from .steps.prerequisite import run_prerequisite
+
+    params = PrerequisiteParams(
+        mines=list(mines),
+        id_field=id_field,
+        redline=redline,
+        layers=layers,
+        exemptions=exemptions,
+        tolerance_m=tolerance_m,
+    )
+    outcome = run_prerequisite(
+        params, out_dir, cache_dir=cache_dir, progress=_TqdmProgress(progress)
+    )
+    _report(outcome)
+
+
+def _report(outcome: Any) -> None:
+    counts = ", ".join(f"{k} {v}" for k, v in outcome.summary.items())
+    click.echo(f"{os.path.relpath(outcome.out_dir)}: {counts}")
+    for w in outcome.warnings:
+        click.echo(f"warning: {w}", err=True)
+
+
+@cli.command()
+@click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output directory (default: the pipeline's out, else out/<name>).",
+)
+@_cache_option
+@_progress_option
+def run(pipeline: Path, out_dir: Path | None, cache_dir: Path | None, progress: bool) -> None:
+    """Run a pipeline file."""
+    from .pipeline import run_pipeline_file
+
+    for outcome in run_pipeline_file(
+        pipeline, out_dir, cache_dir=cache_dir, progress=_TqdmProgress(progress)
+    ):
+        _report(outcome)
+
+
+@cli.command()
+@click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
+def validate(pipeline: Path) -> None:
+    """Check a pipeline file against the schema."""
+    from .config import load_pipeline
+
+    loaded, _ = load_pipeline(pipeline)
+    steps = ", ".join(s.step for s in loaded.steps)
+    click.echo(f"{pipeline}: valid ({len(loaded.steps)} steps: {steps})")
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the schema here instead of stdout.",
+)
+def schema(out_file: Path | None) -> None:
+    """Print the JSON schema of pipeline files."""
+    from .config import json_schema
+    from .io.atomic import atomic_output
+
+    text = json_schema()
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    with atomic_output(out_file) as tmp:
+        tmp.write_text(text, "utf-8")
+
+
+@cli.command("demo-data")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/demo"),
+    show_default=True,
+)
+def demo_data(out_dir: Path) -> None:
+    """Regenerate the synthetic demo layers (fixed seed) next to the admin boundaries."""
+    from .demo import write_demo_data
+
+    for path in write_demo_data(out_dir):
+        click.echo(str(path))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``greenmine`` console script and ``python -m greenmine_geo``."""
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="greenmine",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        _fail("interrupted; outputs already written are complete, the rest were not started", 130)
+    except click.UsageError as exc:
+        hint = (
+            f" (see: greenmine {exc.ctx.command_path.removeprefix('greenmine ')} --help)"
+            if exc.ctx
+            else ""
+        )
+        _fail(exc.format_message() + hint)
+    except click.ClickException as exc:
+        _fail(exc.format_message())
+    except GreenmineError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted; no partial output was left under a final name", 130)
+    except MemoryError:
+        _fail("out of memory; run on fewer mines at a time or a larger machine", 1)
+    except OSError as exc:
+        _fail(f"{exc.strerror or exc} ({exc.filename or ''}); check the path and permissions", 1)

@@ -1,0 +1,467 @@
+"""Deterministic generator of the synthetic demo layers in ``data/demo/``.
+
+Everything here is invented (fixed seed) but shaped like the real thing, and
+placed near the real regions it is named after; only ``admin.gpkg`` is real
+(approximate) geography, derived by ``scripts/derive_admin_boundaries.py``.
+
+What the demo contains, and why:
+
+* ``redline.gpkg`` (EPSG:4490): seven red-line features, multipolygons with tens
+  of thousands of vertices; two of them overlap (the overlap must count once).
+* ``key_zones.gpkg`` (EPSG:4490): the 18 key exploration and mining zones of
+  Master Plan 专栏3, as blobs near their real regions.
+* ``mining_blocks.gpkg`` / ``exploration_blocks.gpkg`` (EPSG:4490): planning
+  blocks, ``drawn_by`` 自治区 or 盟市; one city block overlaps a region block.
+* ``landuse.gpkg`` (EPSG:4490): parcels of 永久基本农田, 草地, 林地 and 自然保护地
+  around the mines (field ``地类名称``).
+* mines, ~60, in four files and four CRSs: ``mines_cgcs2000.gpkg`` (EPSG:4490),
+  ``mines_gk3_zone37.gpkg`` (3° GK zone 37 with prefix, EPSG:4525),
+  ``mines_gk3_cm117.shp`` (3° GK CM 117°E without prefix, EPSG:4548, GBK
+  attributes and no .cpg, as shapefiles often arrive), ``mines_gk6_zone18.gpkg``
+  (6° GK zone 18, EPSG:4496). Among them: bow-tie (self-intersecting) rings, a
+  mine with a hole around a red-line island, a mine that only touches the red
+  line, two mines in one mining planning block, mines over farmland and a
+  nature reserve, and one red-line conflict with a documented exemption
+  (``exemptions.csv``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from shapely.geometry import Polygon, box
+
+from .crs import CGCS2000, gk_crs
+from .io.atomic import atomic_output
+
+__all__ = ["KEY_ZONES", "write_demo_data"]
+
+SEED = 20251106
+
+#: 专栏3 重点勘查开采区: name and an approximate centre (lon, lat) in its real region.
+KEY_ZONES: list[tuple[str, float, float]] = [
+    ("内蒙古额济纳旗北山北带多金属矿重点勘查开采区", 98.6, 42.3),
+    ("内蒙古额济纳旗北山南带多金属矿重点勘查开采区", 99.2, 41.5),
+    ("内蒙古额济纳旗望湖山地区金多金属矿重点勘查开采区", 100.4, 42.2),
+    ("内蒙古额济纳旗雅干－珠斯楞金铜矿重点勘查开采区", 101.8, 42.1),
+    ("内蒙古乌拉特后旗霍各乞铜矿重点勘查开采区", 106.9, 41.2),
+    ("内蒙古白云鄂博铁铌稀土多金属重点勘查开采区", 109.97, 41.78),
+    ("内蒙古白乃庙—别鲁乌图铜多金属重点勘查开采区", 112.6, 42.1),
+    ("内蒙古武川县赵井沟铌钽矿重点勘查开采区", 111.4, 41.15),
+    ("内蒙古赤峰市南部金矿重点勘查开采区", 119.0, 42.1),
+    ("内蒙古扎鲁特旗巴尔哲锆矿重点勘查开采区", 120.6, 44.95),
+    ("内蒙古阿拉善右旗扎木敖包—特拜金铁铌多金属矿重点勘查开采区", 103.0, 40.6),
+    ("内蒙古阿拉善右旗塔木素—阿左旗温都尔毛道金铜多金属矿重点勘查开采区", 104.4, 40.9),
+    ("内蒙古克什克腾旗拜仁达坝—哈尔楚鲁图多金属矿重点勘查开采区", 117.6, 43.6),
+    ("内蒙古林西县哈达吐—台莱花多金属矿重点勘查开采区", 118.3, 43.5),
+    ("内蒙古四子王旗萤石矿重点勘查开采区", 111.8, 41.9),
+    ("内蒙古巴彦淖尔市一带地热重点勘查开采区", 107.4, 40.8),
+    ("鄂尔多斯市地区地热重点勘查开采区", 109.8, 39.6),
+    ("包头—呼和浩特一带地热重点勘查开采区", 111.0, 40.7),
+]
+
+#: Red-line features: name, centre (lon, lat), radius (km), parts.
+REDLINES: list[tuple[str, float, float, float, int]] = [
+    ("大兴安岭水源涵养生态保护红线", 121.6, 49.6, 90, 3),
+    ("呼伦贝尔草原防风固沙生态保护红线", 118.6, 48.6, 60, 2),
+    ("科尔沁沙地防风固沙生态保护红线", 121.2, 43.6, 45, 3),
+    ("浑善达克沙地防风固沙生态保护红线", 115.6, 42.8, 60, 3),
+    ("阴山北麓防风固沙生态保护红线", 110.6, 41.7, 35, 4),
+    ("乌拉山水土保持生态保护红线", 109.4, 41.5, 30, 2),
+    ("贺兰山生物多样性维护生态保护红线", 105.9, 39.0, 30, 2),
+]
+
+#: The mine over the 阴山北麓 red line that carries a documented exemption.
+EXEMPTED_MINE = "示例铁矿（跨红线，国家重大项目豁免）"
+_MINERALS = ["铁矿", "铜矿", "金矿", "萤石矿", "稀土矿", "煤矿", "铅锌矿", "石灰岩矿", "铌钽矿"]
+_SCALES = ["大型", "中型", "小型"]
+
+
+def _local(lon: float, lat: float) -> pyproj.Transformer:
+    """Transformer from a local azimuthal equidistant plane (metres) to lon/lat."""
+    aeqd = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +ellps=GRS80 +units=m")
+    return pyproj.Transformer.from_crs(aeqd, CGCS2000, always_xy=True)
+
+
+def _blob(
+    rng: np.random.Generator, lon: float, lat: float, radius_m: float, vertices: int
+) -> Polygon:
+    """A star-shaped polygon with a wiggly edge, in lon/lat (always simple)."""
+    theta = np.linspace(0, 2 * np.pi, vertices, endpoint=False)
+    r = np.ones_like(theta)
+    for k in range(1, 60):
+        r += rng.normal(0, 0.25 / k**1.1) * np.sin(k * theta + rng.uniform(0, 2 * np.pi))
+    r = radius_m * np.clip(r, 0.35, None)
+    x, y = _local(lon, lat).transform(r * np.cos(theta), r * np.sin(theta))
+    return Polygon(np.column_stack([x, y]))
+
+
+def _rect(lon: float, lat: float, w_m: float, h_m: float, rot_deg: float = 0.0) -> Polygon:
+    """A rectangle of w × h metres centred on (lon, lat), rotated, in lon/lat."""
+    corners = np.array([[-w_m, -h_m], [w_m, -h_m], [w_m, h_m], [-w_m, h_m]]) / 2
+    a = np.radians(rot_deg)
+    rot = corners @ np.array([[np.cos(a), np.sin(a)], [-np.sin(a), np.cos(a)]])
+    x, y = _local(lon, lat).transform(rot[:, 0], rot[:, 1])
+    return Polygon(np.column_stack([x, y]))
+
+
+def _offset(lon: float, lat: float, dx_m: float, dy_m: float) -> tuple[float, float]:
+    x, y = _local(lon, lat).transform(dx_m, dy_m)
+    return float(x), float(y)
+
+
+@dataclass
+class _Mine:
+    mine_id: str
+    name: str
+    mineral: str
+    scale: str
+    geometry: Polygon
+    crs_file: str
+
+
+def _redlines(rng: np.random.Generator) -> gpd.GeoDataFrame:
+    rows = []
+    for code, (name, lon, lat, radius_km, parts) in enumerate(REDLINES, start=1):
+        polys = []
+        for p in range(parts):
+            plon, plat = (
+                (lon, lat) if p == 0 else _offset(lon, lat, *rng.normal(0, radius_km * 900, 2))
+            )
+            polys.append(_blob(rng, plon, plat, radius_km * 1000 * rng.uniform(0.5, 0.9), 6000))
+        geom = shapely.union_all(polys)
+        rows.append({"code": f"HX15{code:04d}", "name": name, "geometry": geom})
+    # a later batch that overlaps 阴山北麓 (red-line data often carries such overlaps)
+    rows.append(
+        {
+            "code": "HX150008",
+            "name": "大青山水土保持生态保护红线（2023年批次）",
+            "geometry": _blob(rng, *_offset(110.6, 41.7, 25_000, -12_000), 22_000, 4000),
+        }
+    )
+    # an island of red line (a small wetland) for the mine with a hole
+    rows.append(
+        {
+            "code": "HX150099",
+            "name": "达里诺尔湿地生态保护红线（岛状）",
+            "geometry": _blob(rng, 116.62, 43.30, 180, 400),
+        }
+    )
+    return gpd.GeoDataFrame(rows, crs=CGCS2000)
+
+
+def _key_zones(rng: np.random.Generator) -> gpd.GeoDataFrame:
+    rows = [
+        {
+            "code": f"ZQ{i:02d}",
+            "name": name,
+            "kind": "地热" if "地热" in name else "矿产",
+            "geometry": _blob(rng, lon, lat, rng.uniform(25_000, 45_000), 720),
+        }
+        for i, (name, lon, lat) in enumerate(KEY_ZONES, start=1)
+    ]
+    return gpd.GeoDataFrame(rows, crs=CGCS2000)
+
+
+def _mines(rng: np.random.Generator, redline: gpd.GeoDataFrame) -> list[_Mine]:
+    """About 60 mines: most in key zones, plus the hand-placed special cases."""
+    mines: list[_Mine] = []
+
+    def add(
+        lon: float,
+        lat: float,
+        geom: Polygon | None = None,
+        crs_file: str = "cgcs2000",
+        name: str | None = None,
+    ) -> _Mine:
+        n = len(mines) + 1
+        mineral = _MINERALS[int(rng.integers(len(_MINERALS)))]
+        geom = (
+            geom
+            if geom is not None
+            else _rect(
+                lon, lat, rng.uniform(500, 2200), rng.uniform(400, 1800), rng.uniform(-40, 40)
+            )
+        )
+        m = _Mine(
+            f"C15000020{n:02d}0{int(rng.integers(10**6, 10**7))}",
+            name or f"示例{mineral}{n:02d}号",
+            mineral,
+            _SCALES[int(rng.choice(3, p=[0.15, 0.25, 0.6]))],
+            geom,
+            crs_file,
+        )
+        mines.append(m)
+        return m
+
+    for name, lon, lat in KEY_ZONES:
+        for _ in range(2 if "地热" not in name else 1):
+            dlon, dlat = _offset(lon, lat, *rng.normal(0, 12_000, 2))
+            crs_file = (
+                "gk3_zone37"
+                if 109.5 <= dlon < 112.5
+                else "gk3_cm117"
+                if 115.5 <= dlon < 118.5
+                else "gk6_zone18"
+                if 102 <= dlon < 108
+                else "cgcs2000"
+            )
+            add(dlon, dlat, crs_file=crs_file)
+    # straddling the 阴山北麓 red line (FAIL), and one of them exempted
+    yinshan = redline.geometry[redline["name"].str.startswith("阴山北麓")].iloc[0]
+    every_redline = shapely.union_all(redline.geometry.values)
+    main = shapely.get_geometry(yinshan, 0)
+    around = next(p for p in shapely.get_parts(every_redline) if p.intersects(main))
+    edge = shapely.get_exterior_ring(around)  # the red line's outer edge there, overlaps merged
+    for frac, crs_file, name in (
+        (0.1, "gk3_zone37", None),
+        (0.35, "gk3_zone37", EXEMPTED_MINE),
+        (0.6, "cgcs2000", None),
+    ):
+        pt = shapely.line_interpolate_point(edge, frac, normalized=True)
+        add(pt.x, pt.y, crs_file=crs_file, name=name)
+    # touching: a rectangle cut by the red line keeps the red line's own vertices
+    pt = shapely.line_interpolate_point(edge, 0.8, normalized=True)
+    cut = shapely.difference(_rect(pt.x, pt.y, 1500, 1500), every_redline)
+    cut = max(shapely.get_parts(cut), key=lambda g: g.area)
+    add(pt.x, pt.y, geom=cut, crs_file="cgcs2000", name="示例萤石矿（与红线相接）")
+    # a near miss: 10 m outside the red line, in GK zone 37
+    pt = shapely.line_interpolate_point(edge, 0.9, normalized=True)
+    near = shapely.difference(_rect(pt.x, pt.y, 1200, 1200), every_redline)
+    near = max(shapely.get_parts(near), key=lambda g: g.area)
+    gk = gpd.GeoSeries([near], crs=CGCS2000).to_crs(gk_crs(37))
+    gk = gpd.GeoSeries([shapely.buffer(gk.iloc[0], -10, join_style="mitre")], crs=gk_crs(37))
+    add(
+        pt.x,
+        pt.y,
+        geom=gk.to_crs(CGCS2000).iloc[0],
+        crs_file="gk3_zone37",
+        name="示例铁矿（距红线10米）",
+    )
+    # a mine with a hole around the red-line island (达里诺尔)
+    island = redline.geometry[redline["code"] == "HX150099"].iloc[0]
+    c = island.centroid
+    shell = _rect(c.x, c.y, 2400, 2000)
+    add(
+        c.x,
+        c.y,
+        geom=Polygon(shell.exterior.coords, [island.buffer(0.002).exterior.coords]),
+        crs_file="gk3_cm117",
+        name="示例石灰岩矿（避让湿地）",
+    )
+    # bow-ties: self-intersecting rings as often digitised from corner-point lists
+    for lon, lat, crs_file in (
+        (111.1, 41.0, "gk3_zone37"),
+        (118.9, 42.3, "cgcs2000"),
+        (106.7, 41.1, "gk6_zone18"),
+    ):
+        r = _rect(lon, lat, 1600, 1000)
+        xy = np.asarray(r.exterior.coords)[:4]
+        add(lon, lat, geom=Polygon(xy[[0, 2, 1, 3]]), crs_file=crs_file)
+    # two mines in one mining planning block (one block, one holder)
+    for dx in (-900, 900):
+        lon, lat = _offset(114.2, 44.1, dx, 0)
+        add(lon, lat, geom=_rect(lon, lat, 1000, 800), crs_file="cgcs2000")
+    # mines on farmland and in a nature reserve (land-use conflicts)
+    add(121.9, 46.1, crs_file="cgcs2000", name="示例煤矿（压占基本农田）")
+    add(120.6, 47.1, crs_file="cgcs2000", name="示例金矿（位于自然保护地）")
+    # fill to about 60 with mines scattered across the leagues
+    for lon, lat in (
+        (117.0, 45.6),
+        (119.8, 47.6),
+        (108.9, 39.3),
+        (110.3, 39.8),
+        (113.2, 41.0),
+        (122.4, 44.0),
+        (107.1, 40.2),
+        (115.0, 43.9),
+        (113.9, 42.6),
+        (120.1, 41.6),
+    ):
+        add(lon, lat, crs_file="cgcs2000")
+    return mines
+
+
+def _blocks(
+    rng: np.random.Generator, mines: list[_Mine], key_zones: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Mining blocks around most mines (lon/lat rectangles), exploration blocks in key zones."""
+    rows = []
+    for i, m in enumerate(mines):
+        if i % 4 == 3:
+            continue
+        x0, y0, x1, y1 = m.geometry.bounds
+        pad = rng.uniform(0.004, 0.012)
+        rows.append(
+            {
+                "block_id": f"CK{i + 1:03d}",
+                "name": f"{m.mineral}开采规划区块{i + 1}",
+                "drawn_by": "自治区" if i % 3 else "盟市",
+                "geometry": box(x0 - pad, y0 - pad, x1 + pad, y1 + pad),
+            }
+        )
+    mining = gpd.GeoDataFrame(rows, crs=CGCS2000)
+    # the two mines sharing one block (placed by _mines at 114.2E, 44.1N)
+    shared = box(114.17, 44.09, 114.23, 44.11)
+    mining = pd.concat(
+        [
+            mining[~mining.intersects(shared)],
+            gpd.GeoDataFrame(
+                [
+                    {
+                        "block_id": "CK900",
+                        "name": "萤石矿开采规划区块（两矿共用）",
+                        "drawn_by": "自治区",
+                        "geometry": shared,
+                    }
+                ],
+                crs=CGCS2000,
+            ),
+        ],
+        ignore_index=True,
+    )
+    rows = []
+    for i, zone in enumerate(key_zones.itertuples()):
+        c = zone.geometry.representative_point()
+        for j in range(2):
+            lon, lat = _offset(c.x, c.y, *rng.normal(0, 8000, 2))
+            rows.append(
+                {
+                    "block_id": f"KC{i + 1:02d}{j + 1}",
+                    "name": f"{zone.name[:12]}…勘查区块{j + 1}",
+                    "drawn_by": "自治区",
+                    "geometry": box(lon - 0.06, lat - 0.04, lon + 0.06, lat + 0.04),
+                }
+            )
+    # a league/city block drawn over a region block (不得重叠)
+    first = rows[0]["geometry"]
+    rows.append(
+        {
+            "block_id": "KC991",
+            "name": "盟市划定勘查区块（与自治区区块重叠）",
+            "drawn_by": "盟市",
+            "geometry": shapely.affinity.translate(first, 0.05, 0.02),
+        }
+    )
+    return mining, gpd.GeoDataFrame(rows, crs=CGCS2000)
+
+
+def _landuse(rng: np.random.Generator, mines: list[_Mine]) -> gpd.GeoDataFrame:
+    """Parcels of ~400 m on a jittered grid around each mine (field ``地类名称``).
+
+    Grassland and forest near the mine; permanent basic farmland only in the
+    outer ring (more than 1.8 km from the mine's centre), except under the mine
+    deliberately placed on farmland.
+    """
+    rows = []
+    near = np.array(["草地", "林地", "其他草地"])
+    far = np.array(["草地", "永久基本农田", "林地"])
+    n, size = 10, 400.0
+    centres: list[tuple[float, float]] = []
+    for k, m in enumerate(mines):
+        c = m.geometry.centroid
+        if any(abs(c.x - x) < 0.04 and abs(c.y - y) < 0.03 for x, y in centres):
+            continue  # a neighbour's grid already covers this mine: parcels must not overlap
+        centres.append((c.x, c.y))
+        g = np.mgrid[0 : n + 1, 0 : n + 1].astype(float) * size - n * size / 2
+        g[:, 1:-1, 1:-1] += rng.normal(0, 60, (2, n - 1, n - 1))  # jitter inner corners only
+        lon, lat = _local(c.x, c.y).transform(g[1], g[0])
+        on_farmland = "基本农田" in m.name
+        for i in range(n):
+            for j in range(n):
+                ring = [
+                    (lon[i, j], lat[i, j]),
+                    (lon[i, j + 1], lat[i, j + 1]),
+                    (lon[i + 1, j + 1], lat[i + 1, j + 1]),
+                    (lon[i + 1, j], lat[i + 1, j]),
+                ]
+                dist = np.hypot(i - n / 2 + 0.5, j - n / 2 + 0.5) * size
+                if on_farmland and dist < 1200:
+                    cls = "永久基本农田"
+                elif dist > 1800:
+                    cls = far[int(rng.choice(3, p=[0.5, 0.35, 0.15]))]
+                else:
+                    cls = near[int(rng.choice(3, p=[0.7, 0.2, 0.1]))]
+                rows.append(
+                    {"parcel": f"TB{k:02d}{i}{j}", "地类名称": cls, "geometry": Polygon(ring)}
+                )
+    # nature reserves (one over the "位于自然保护地" mine), overlapping grassland parcels
+    for name, lon, lat, r in (
+        ("示例自然保护区（大兴安岭南麓）", 120.6, 47.1, 6000),
+        ("示例湿地自然公园", 117.3, 49.1, 9000),
+    ):
+        rows.append(
+            {
+                "parcel": f"ZR{len(rows)}",
+                "地类名称": "自然保护地",
+                "geometry": _blob(rng, lon, lat, r, 500),
+            }
+        )
+    return gpd.GeoDataFrame(rows, crs=CGCS2000)
+
+
+def _write(gdf: gpd.GeoDataFrame, path: Path, **kwargs: object) -> Path:
+    with atomic_output(path) as tmp:
+        gdf.to_file(tmp, engine="pyogrio", **kwargs)
+    return path
+
+
+def write_demo_data(out_dir: str | Path) -> list[Path]:
+    """Generate every synthetic demo layer into ``out_dir``; returns the paths written.
+
+    Deterministic: the same seed gives the same features.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(SEED)
+    redline = _redlines(rng)
+    key_zones = _key_zones(rng)
+    mines = _mines(rng, redline)
+    mining_blocks, exploration_blocks = _blocks(rng, mines, key_zones)
+    landuse = _landuse(rng, mines)
+    written = [
+        _write(redline, out / "redline.gpkg", layer="redline"),
+        _write(key_zones, out / "key_zones.gpkg", layer="key_zones"),
+        _write(mining_blocks, out / "mining_blocks.gpkg", layer="mining_blocks"),
+        _write(exploration_blocks, out / "exploration_blocks.gpkg", layer="exploration_blocks"),
+        _write(landuse, out / "landuse.gpkg", layer="landuse"),
+    ]
+    frame = gpd.GeoDataFrame([m.__dict__ for m in mines], crs=CGCS2000)
+    targets = {
+        "cgcs2000": (CGCS2000, out / "mines_cgcs2000.gpkg", {}),
+        "gk3_zone37": (gk_crs(37), out / "mines_gk3_zone37.gpkg", {}),
+        "gk6_zone18": (gk_crs(18, width=6), out / "mines_gk6_zone18.gpkg", {}),
+    }
+    for key, (crs, path, kw) in targets.items():
+        part = frame[frame["crs_file"] == key].drop(columns="crs_file").to_crs(crs)
+        written.append(_write(part, path, layer="mines", **kw))
+    shp = out / "mines_gk3_cm117.shp"
+    part = (
+        frame[frame["crs_file"] == "gk3_cm117"]
+        .drop(columns="crs_file")
+        .to_crs(gk_crs(39, prefixed=False))
+    )
+    for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+        shp.with_suffix(suffix).unlink(missing_ok=True)
+    part.to_file(shp, engine="pyogrio", encoding="GB18030")
+    shp.with_suffix(".cpg").unlink(missing_ok=True)  # as such files usually arrive: no .cpg
+    written.append(shp)
+    exempt = frame[frame["name"] == EXEMPTED_MINE]
+    ex = pd.DataFrame(
+        {
+            "mine_id": exempt["mine_id"],
+            "reason": "国家重大能源保障项目，按规定允许",
+            "document": "自然资办函〔2024〕0123号",
+            "layer": "redline",
+        }
+    )
+    with atomic_output(out / "exemptions.csv") as tmp:
+        ex.to_csv(tmp, index=False, encoding="utf-8")
+    written.append(out / "exemptions.csv")
+    return written

@@ -1,0 +1,63 @@
+"""Writing check results: CSV for people and spreadsheets, GeoPackage for GIS, atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..crs import CGCS2000
+from ..geometry import polygon_parts
+from .atomic import atomic_output
+
+__all__ = ["round_measures", "write_csv", "write_gpkg"]
+
+
+def round_measures(frame: pd.DataFrame) -> pd.DataFrame:
+    """Round measured columns for reading: m² and m to 4 decimals, % to 6."""
+    out = frame.copy()
+    for col in out.columns:
+        if col.endswith(("_m2", "_m")):
+            out[col] = out[col].astype(float).round(4)
+        elif col.endswith("_pct"):
+            out[col] = out[col].astype(float).round(6)
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a table as UTF-8 CSV (no BOM), geometry dropped, atomically."""
+    table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    with atomic_output(path) as tmp:
+        round_measures(table).to_csv(tmp, index=False, encoding="utf-8")
+    return Path(path)
+
+
+def _as_multipolygons(geoms: np.ndarray) -> np.ndarray:
+    parts, owner = polygon_parts(np.asarray(geoms, dtype=object))
+    out = np.full(len(geoms), None, dtype=object)
+    if len(parts):
+        rows = np.unique(owner)
+        out[rows] = shapely.multipolygons(parts, indices=np.searchsorted(rows, owner))
+    return out
+
+
+def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike[str]) -> Path:
+    """Write polygon layers into one GeoPackage in EPSG:4490 (CGCS2000), atomically.
+
+    Geometries are written as MultiPolygon; empty layers are written too, so
+    the file always has the same layers.
+    """
+    with atomic_output(path) as tmp:
+        for name, gdf in layers.items():
+            out = round_measures(gdf.to_crs(CGCS2000))
+            out = out.set_geometry(
+                gpd.GeoSeries(_as_multipolygons(out.geometry.values), crs=CGCS2000)
+            )
+            out.to_file(
+                tmp, layer=name, driver="GPKG", engine="pyogrio", geometry_type="MultiPolygon"
+            )
+    return Path(path)
