@@ -1,0 +1,37 @@
+# Two commands: `make demo` and `make test`. Each sets up .venv from pyproject.toml first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test lint bench schema demo-data clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup  ## run the demo pipeline on data/demo; results in out/demo/
+	$(BIN)/greenmine run pipelines/demo.yaml --out out/demo
+	@echo "demo results: out/demo/prerequisite/prerequisite.csv (table), prerequisite.gpkg (map layers), manifest.json"
+
+test: setup  ## lint, type-check, tests and notebooks
+	$(BIN)/ruff check greenmine_geo tests benchmarks scripts
+	$(BIN)/ruff format --check greenmine_geo tests benchmarks scripts
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+bench: setup  ## province-scale speed and memory ratios (several minutes)
+	$(BIN)/python benchmarks/prerequisite_bench.py
+
+schema: setup  ## regenerate the committed JSON schema of pipeline files
+	$(BIN)/greenmine schema --out pipelines/pipeline.schema.json
+
+demo-data: setup  ## regenerate the synthetic demo layers (fixed seed)
+	$(BIN)/greenmine demo-data --out data/demo
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache .mypy_cache
