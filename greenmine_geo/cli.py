@@ -139,14 +139,14 @@ def check_prerequisite(
     progress: bool,
 ) -> None:
     """Check mining areas against the red line and planning layers (先决条件: 矿区范围)."""
-    from .config import PrerequisiteParams
+    from .config import LayerSpec, PrerequisiteParams
     from .steps.prerequisite import run_prerequisite
 
     params = PrerequisiteParams(
         mines=list(mines),
         id_field=id_field,
         redline=redline,
-        layers=layers,
+        layers={k: LayerSpec(path=v) for k, v in layers.items()},
         exemptions=exemptions,
         tolerance_m=tolerance_m,
     )

@@ -219,13 +219,14 @@ def _mines(rng: np.random.Generator, redline: gpd.GeoDataFrame) -> list[_Mine]:
     main = shapely.get_geometry(yinshan, 0)
     around = next(p for p in shapely.get_parts(every_redline) if p.intersects(main))
     edge = shapely.get_exterior_ring(around)  # the red line's outer edge there, overlaps merged
-    for frac, crs_file, name in (
+    straddling: list[tuple[float, str, str | None]] = [
         (0.1, "gk3_zone37", None),
         (0.35, "gk3_zone37", EXEMPTED_MINE),
         (0.6, "cgcs2000", None),
-    ):
+    ]
+    for frac, crs_file, label in straddling:
         pt = shapely.line_interpolate_point(edge, frac, normalized=True)
-        add(pt.x, pt.y, crs_file=crs_file, name=name)
+        add(pt.x, pt.y, crs_file=crs_file, name=label)
     # touching: a rectangle cut by the red line keeps the red line's own vertices
     pt = shapely.line_interpolate_point(edge, 0.8, normalized=True)
     cut = shapely.difference(_rect(pt.x, pt.y, 1500, 1500), every_redline)
@@ -398,7 +399,7 @@ def _landuse(rng: np.random.Generator, mines: list[_Mine]) -> gpd.GeoDataFrame:
     ):
         rows.append(
             {
-                "parcel": f"ZR{len(rows)}",
+                "parcel": name,
                 "地类名称": "自然保护地",
                 "geometry": _blob(rng, lon, lat, r, 500),
             }
@@ -433,14 +434,14 @@ def write_demo_data(out_dir: str | Path) -> list[Path]:
         _write(landuse, out / "landuse.gpkg", layer="landuse"),
     ]
     frame = gpd.GeoDataFrame([m.__dict__ for m in mines], crs=CGCS2000)
-    targets = {
-        "cgcs2000": (CGCS2000, out / "mines_cgcs2000.gpkg", {}),
-        "gk3_zone37": (gk_crs(37), out / "mines_gk3_zone37.gpkg", {}),
-        "gk6_zone18": (gk_crs(18, width=6), out / "mines_gk6_zone18.gpkg", {}),
+    targets: dict[str, tuple[pyproj.CRS, Path]] = {
+        "cgcs2000": (CGCS2000, out / "mines_cgcs2000.gpkg"),
+        "gk3_zone37": (gk_crs(37), out / "mines_gk3_zone37.gpkg"),
+        "gk6_zone18": (gk_crs(18, width=6), out / "mines_gk6_zone18.gpkg"),
     }
-    for key, (crs, path, kw) in targets.items():
+    for key, (crs, path) in targets.items():
         part = frame[frame["crs_file"] == key].drop(columns="crs_file").to_crs(crs)
-        written.append(_write(part, path, layer="mines", **kw))
+        written.append(_write(part, path, layer="mines"))
     shp = out / "mines_gk3_cm117.shp"
     part = (
         frame[frame["crs_file"] == "gk3_cm117"]

@@ -174,6 +174,13 @@ class PlanningLayer:
         actual = self.fields.get(logical)
         return None if actual is None else self.attributes[actual]
 
+    def require(self, logical: str) -> pd.Series:
+        """The attribute column of a field the layer's role requires (resolved at load)."""
+        column = self.column(logical)
+        if column is None:
+            raise LayerError(f"layer {self.name!r} has no {logical} field")
+        return column
+
 
 def classes_for(gdf: pd.DataFrame, role: Role, fields: Mapping[str, str]) -> pd.Series | None:
     """Per-feature classes for a classed role (canonical land-use classes), else None."""

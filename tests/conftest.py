@@ -40,7 +40,10 @@ def greenmine(*args: str, cwd: Path | None = None) -> subprocess.CompletedProces
     """Run the command line exactly as a user would, in this interpreter's environment."""
     return subprocess.run(
         [sys.executable, "-m", "greenmine_geo", *args],
-        capture_output=True, text=True, cwd=cwd, timeout=600,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
     )
 
 

@@ -11,12 +11,19 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
+from conftest import E0, N0, gk_box, greenmine, layer, write
 from shapely.geometry import Polygon
 
-from conftest import E0, N0, gk_box, greenmine, layer, write
-
-REQUIRED = ["mine_id", "verdict", "contact", "mine_area_m2", "redline_overlap_m2",
-            "redline_overlap_pct", "redline_distance_m", "reasons"]
+REQUIRED = [
+    "mine_id",
+    "verdict",
+    "contact",
+    "mine_area_m2",
+    "redline_overlap_m2",
+    "redline_overlap_pct",
+    "redline_distance_m",
+    "reasons",
+]
 
 
 @pytest.fixture
@@ -33,9 +40,22 @@ def inputs(tmp_path):
 
 def test_contract_outputs(inputs, tmp_path):
     out = tmp_path / "out"
-    r = greenmine("check", "prerequisite", "--mines", inputs["mines"], "--id-field", "mine_id",
-                  "--redline", inputs["redline"], "--layer", f"landuse={inputs['landuse']}",
-                  "--tolerance-m", "0.05", "--out", str(out))
+    r = greenmine(
+        "check",
+        "prerequisite",
+        "--mines",
+        inputs["mines"],
+        "--id-field",
+        "mine_id",
+        "--redline",
+        inputs["redline"],
+        "--layer",
+        f"landuse={inputs['landuse']}",
+        "--tolerance-m",
+        "0.05",
+        "--out",
+        str(out),
+    )
     assert r.returncode == 0, r.stderr
     table = pd.read_csv(out / "prerequisite.csv")
     assert set(REQUIRED + ["landuse_overlap_m2", "landuse_overlap_pct"]) <= set(table.columns)
@@ -58,15 +78,27 @@ def test_contract_outputs(inputs, tmp_path):
 
 
 def test_warm_run_reuses_prepared_layers_and_gives_same_result(inputs, tmp_path):
-    args = ["check", "prerequisite", "--mines", inputs["mines"], "--id-field", "mine_id",
-            "--redline", inputs["redline"], "--cache-dir", str(tmp_path / "cache")]
+    args = [
+        "check",
+        "prerequisite",
+        "--mines",
+        inputs["mines"],
+        "--id-field",
+        "mine_id",
+        "--redline",
+        inputs["redline"],
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
     assert greenmine(*args, "--out", str(tmp_path / "a")).returncode == 0
     assert greenmine(*args, "--out", str(tmp_path / "b")).returncode == 0
     first = json.loads((tmp_path / "a" / "manifest.json").read_text())
     second = json.loads((tmp_path / "b" / "manifest.json").read_text())
     assert first["prepared_layers_from_cache"] == {"redline": False}
     assert second["prepared_layers_from_cache"] == {"redline": True}
-    assert (tmp_path / "a" / "prerequisite.csv").read_text() == (tmp_path / "b" / "prerequisite.csv").read_text()
+    assert (tmp_path / "a" / "prerequisite.csv").read_text() == (
+        tmp_path / "b" / "prerequisite.csv"
+    ).read_text()
 
 
 def one_line_error(r, *needles):
@@ -83,26 +115,60 @@ def test_layer_without_crs_is_refused(inputs, tmp_path):
     with pytest.warns(UserWarning, match="'crs' was not provided"):
         write(layer([gk_box(0, 0, 10, 10)], crs=None, name=["x"]), bare)
     out = tmp_path / "out"
-    r = greenmine("check", "prerequisite", "--mines", inputs["mines"], "--id-field", "mine_id",
-                  "--redline", str(bare), "--out", str(out))
+    r = greenmine(
+        "check",
+        "prerequisite",
+        "--mines",
+        inputs["mines"],
+        "--id-field",
+        "mine_id",
+        "--redline",
+        str(bare),
+        "--out",
+        str(out),
+    )
     one_line_error(r, "no coordinate reference system", ".prj", "never guessed")
     assert not out.exists()
 
 
 def test_gk_coordinates_declared_in_the_wrong_system_are_refused(tmp_path):
     # prefixed eastings (37 500 000) declared as the unprefixed CM 111°E system
-    mines = write(layer([gk_box(0, 0, 100, 100)], crs="EPSG:4546", mine_id=["M"]), tmp_path / "m.gpkg")
+    mines = write(
+        layer([gk_box(0, 0, 100, 100)], crs="EPSG:4546", mine_id=["M"]), tmp_path / "m.gpkg"
+    )
     red = write(layer([gk_box(0, 0, 10, 10)]), tmp_path / "r.gpkg")
-    r = greenmine("check", "prerequisite", "--mines", mines, "--id-field", "mine_id",
-                  "--redline", red, "--out", str(tmp_path / "o"))
+    r = greenmine(
+        "check",
+        "prerequisite",
+        "--mines",
+        mines,
+        "--id-field",
+        "mine_id",
+        "--redline",
+        red,
+        "--out",
+        str(tmp_path / "o"),
+    )
     one_line_error(r, "EPSG:4525")
 
 
 def test_xian80_is_refused_with_what_to_supply(tmp_path):
-    mines = write(layer([gk_box(0, 0, 100, 100)], crs="EPSG:2361", mine_id=["M"]), tmp_path / "m.gpkg")
+    mines = write(
+        layer([gk_box(0, 0, 100, 100)], crs="EPSG:2361", mine_id=["M"]), tmp_path / "m.gpkg"
+    )
     red = write(layer([gk_box(0, 0, 10, 10)]), tmp_path / "r.gpkg")
-    r = greenmine("check", "prerequisite", "--mines", mines, "--id-field", "mine_id",
-                  "--redline", red, "--out", str(tmp_path / "o"))
+    r = greenmine(
+        "check",
+        "prerequisite",
+        "--mines",
+        mines,
+        "--id-field",
+        "mine_id",
+        "--redline",
+        red,
+        "--out",
+        str(tmp_path / "o"),
+    )
     one_line_error(r, "Xian 1980", "official parameters")
 
 
@@ -117,8 +183,12 @@ def test_xian80_is_refused_with_what_to_supply(tmp_path):
     ],
 )
 def test_bad_input_is_one_line(inputs, tmp_path, args, needles):
-    base = {"--mines": inputs["mines"], "--id-field": "mine_id", "--redline": inputs["redline"],
-            "--out": str(tmp_path / "out")}
+    base = {
+        "--mines": inputs["mines"],
+        "--id-field": "mine_id",
+        "--redline": inputs["redline"],
+        "--out": str(tmp_path / "out"),
+    }
     for k, v in zip(args[::2], args[1::2], strict=True):
         base[k] = v
     argv = [x for kv in base.items() for x in kv]
@@ -129,22 +199,46 @@ def test_bad_input_is_one_line(inputs, tmp_path, args, needles):
 
 def test_landuse_without_class_field_names_the_fix(inputs, tmp_path):
     bad = write(layer([gk_box(0, 0, 10, 10)], kind=["x"]), tmp_path / "lu.gpkg")
-    r = greenmine("check", "prerequisite", "--mines", inputs["mines"], "--id-field", "mine_id",
-                  "--redline", inputs["redline"], "--layer", f"landuse={bad}", "--out", str(tmp_path / "o"))
+    r = greenmine(
+        "check",
+        "prerequisite",
+        "--mines",
+        inputs["mines"],
+        "--id-field",
+        "mine_id",
+        "--redline",
+        inputs["redline"],
+        "--layer",
+        f"landuse={bad}",
+        "--out",
+        str(tmp_path / "o"),
+    )
     one_line_error(r, "class field", "DLMC", "pipeline file")
 
 
 def test_gbk_shapefile_attributes_without_cpg(tmp_path):
     # as Chinese shapefiles often arrive: GBK bytes in the DBF, no .cpg, no language byte
-    mines = layer([gk_box(-500, 0, 500, 1000)], mine_id=["白云鄂博铁矿一号"], 矿山名称=["包钢白云鄂博"])
+    mines = layer(
+        [gk_box(-500, 0, 500, 1000)], mine_id=["白云鄂博铁矿一号"], 矿山名称=["包钢白云鄂博"]
+    )
     path = tmp_path / "mines.shp"
     mines.to_file(path, engine="pyogrio", encoding="GB18030")
     path.with_suffix(".cpg").unlink(missing_ok=True)
-    assert open(path.with_suffix(".dbf"), "rb").read(32)[29] == 0
+    assert path.with_suffix(".dbf").read_bytes()[29] == 0  # no language-driver byte
     assert "白云鄂博".encode("gbk") in path.with_suffix(".dbf").read_bytes()
     red = write(layer([gk_box(100, 0, 600, 1000)]), tmp_path / "r.gpkg")
-    r = greenmine("check", "prerequisite", "--mines", str(path), "--id-field", "mine_id",
-                  "--redline", red, "--out", str(tmp_path / "o"))
+    r = greenmine(
+        "check",
+        "prerequisite",
+        "--mines",
+        str(path),
+        "--id-field",
+        "mine_id",
+        "--redline",
+        red,
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert r.returncode == 0, r.stderr
     table = pd.read_csv(tmp_path / "o" / "prerequisite.csv")
     assert table.mine_id.tolist() == ["白云鄂博铁矿一号"]
@@ -156,11 +250,31 @@ def test_multilayer_geopackage_needs_a_layer_name(tmp_path, inputs):
     path = tmp_path / "two.gpkg"
     write(layer([gk_box(0, 0, 10, 10)], mine_id=["a"]), path, layer="one")
     write(layer([gk_box(0, 0, 10, 10)], mine_id=["b"]), path, layer="two")
-    r = greenmine("check", "prerequisite", "--mines", str(path), "--id-field", "mine_id",
-                  "--redline", inputs["redline"], "--out", str(tmp_path / "o"))
+    r = greenmine(
+        "check",
+        "prerequisite",
+        "--mines",
+        str(path),
+        "--id-field",
+        "mine_id",
+        "--redline",
+        inputs["redline"],
+        "--out",
+        str(tmp_path / "o"),
+    )
     one_line_error(r, "has 2 layers", ":LAYER")
-    r = greenmine("check", "prerequisite", "--mines", f"{path}:two", "--id-field", "mine_id",
-                  "--redline", inputs["redline"], "--out", str(tmp_path / "o"))
+    r = greenmine(
+        "check",
+        "prerequisite",
+        "--mines",
+        f"{path}:two",
+        "--id-field",
+        "mine_id",
+        "--redline",
+        inputs["redline"],
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert r.returncode == 0, r.stderr
     assert pd.read_csv(tmp_path / "o" / "prerequisite.csv").mine_id.tolist() == ["b"]
 
@@ -175,8 +289,18 @@ def test_python_m_and_console_script_agree():
 def test_bowtie_from_file_keeps_both_lobes(tmp_path, inputs):
     bowtie = Polygon([(E0 - 500, N0), (E0 + 500, N0 + 1000), (E0 + 500, N0), (E0 - 500, N0 + 1000)])
     path = write(layer([bowtie], mine_id=["B"]), tmp_path / "b.gpkg")
-    r = greenmine("check", "prerequisite", "--mines", path, "--id-field", "mine_id",
-                  "--redline", inputs["redline"], "--out", str(tmp_path / "o"))
+    r = greenmine(
+        "check",
+        "prerequisite",
+        "--mines",
+        path,
+        "--id-field",
+        "mine_id",
+        "--redline",
+        inputs["redline"],
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert r.returncode == 0, r.stderr
     row = pd.read_csv(tmp_path / "o" / "prerequisite.csv").iloc[0]
     assert row.mine_area_m2 == pytest.approx(500_000, abs=0.5)

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from conftest import E0, N0, gk_box, layer
 from shapely.geometry import Polygon
 
-from conftest import E0, N0, gk_box, layer
 from greenmine_geo.checks.mines import prepare_mines
 from greenmine_geo.checks.prerequisite import check_prerequisite
 from greenmine_geo.layers import planning_layer
@@ -18,7 +18,9 @@ def run(mines, redline, layers=(), exemptions=None, tolerance_m=0.05):
     frames = [(m, f"mines{i}") for i, m in enumerate(mines if isinstance(mines, list) else [mines])]
     ms = prepare_mines(frames, "mine_id")
     layers = [planning_layer(gdf, name) for name, gdf in layers]
-    res = check_prerequisite(ms, planning_layer(redline, "redline"), layers, exemptions, tolerance_m)
+    res = check_prerequisite(
+        ms, planning_layer(redline, "redline"), layers, exemptions, tolerance_m
+    )
     return res, res.mines.set_index("mine_id")
 
 
@@ -187,8 +189,13 @@ def test_grassland_alone_is_reported_not_failed():
 def test_exemption_turns_fail_into_exempt_never_pass():
     mines = layer([gk_box(-500, 0, 500, 1000), gk_box(3000, 0, 4000, 1000)], mine_id=["M1", "M2"])
     red = layer([gk_box(0, 0, 1000, 1000)])
-    ex = pd.DataFrame({"mine_id": ["M1", "M2", "M9"], "reason": ["国家重大项目"] * 3,
-                       "document": ["自然资函〔2024〕1号"] * 3})
+    ex = pd.DataFrame(
+        {
+            "mine_id": ["M1", "M2", "M9"],
+            "reason": ["国家重大项目"] * 3,
+            "document": ["自然资函〔2024〕1号"] * 3,
+        }
+    )
     res, t = run(mines, red, exemptions=ex)
     assert t.loc["M1", "verdict"] == "EXEMPT" and "自然资函〔2024〕1号" in t.loc["M1", "reasons"]
     assert t.loc["M2", "verdict"] == "PASS"  # nothing to exempt
@@ -198,31 +205,65 @@ def test_exemption_turns_fail_into_exempt_never_pass():
 def test_exemption_for_another_layer_does_not_cover_redline():
     mines = layer([gk_box(-500, 0, 500, 1000)], mine_id=["M1"])
     red = layer([gk_box(0, 0, 1000, 1000)])
-    ex = pd.DataFrame({"mine_id": ["M1"], "reason": ["x"], "document": ["d"], "layer": ["farmland"]})
+    ex = pd.DataFrame(
+        {"mine_id": ["M1"], "reason": ["x"], "document": ["d"], "layer": ["farmland"]}
+    )
     _, t = run(mines, red, exemptions=ex)
     assert t.loc["M1", "verdict"] == "FAIL"
 
 
 def test_locations_blocks_and_one_holder_rule():
-    mines = layer([gk_box(-500, 0, 0, 500), gk_box(100, 0, 600, 500), gk_box(5000, 0, 5500, 500)],
-                  mine_id=["A", "B", "C"])
+    mines = layer(
+        [gk_box(-500, 0, 0, 500), gk_box(100, 0, 600, 500), gk_box(5000, 0, 5500, 500)],
+        mine_id=["A", "B", "C"],
+    )
     red = layer([gk_box(9000, 0, 9500, 500)])
-    blocks = layer([gk_box(-700, -100, 700, 700), gk_box(4900, -100, 5600, 700)],
-                   block_id=["CK1", "CK2"], drawn_by=["自治区", "自治区"])
-    exploration = layer([gk_box(-1000, -1000, 1000, 1000), gk_box(500, 500, 1500, 1500)],
-                        block_id=["KC1", "KC2"], drawn_by=["自治区", "盟市"])
-    zones = layer([gk_box(-2000, -2000, 200, 2000)], name=["内蒙古白云鄂博铁铌稀土多金属重点勘查开采区"])
-    admin = layer([gk_box(-3000, -3000, 3000, 3000), gk_box(3000, -3000, 9999, 3000)],
-                  league_city=["包头市", "包头市"], banner_county=["白云鄂博矿区", "达尔罕茂明安联合旗"])
-    res, t = run(mines, red, [("mining_blocks", blocks), ("exploration_blocks", exploration),
-                              ("key_zones", zones), ("admin", admin)])
-    assert t.loc["A", "shares_mining_block_with"] == "B" and t.loc["B", "shares_mining_block_with"] == "A"
+    blocks = layer(
+        [gk_box(-700, -100, 700, 700), gk_box(4900, -100, 5600, 700)],
+        block_id=["CK1", "CK2"],
+        drawn_by=["自治区", "自治区"],
+    )
+    exploration = layer(
+        [gk_box(-1000, -1000, 1000, 1000), gk_box(500, 500, 1500, 1500)],
+        block_id=["KC1", "KC2"],
+        drawn_by=["自治区", "盟市"],
+    )
+    zones = layer(
+        [gk_box(-2000, -2000, 200, 2000)], name=["内蒙古白云鄂博铁铌稀土多金属重点勘查开采区"]
+    )
+    admin = layer(
+        [gk_box(-3000, -3000, 3000, 3000), gk_box(3000, -3000, 9999, 3000)],
+        league_city=["包头市", "包头市"],
+        banner_county=["白云鄂博矿区", "达尔罕茂明安联合旗"],
+    )
+    res, t = run(
+        mines,
+        red,
+        [
+            ("mining_blocks", blocks),
+            ("exploration_blocks", exploration),
+            ("key_zones", zones),
+            ("admin", admin),
+        ],
+    )
+    assert (
+        t.loc["A", "shares_mining_block_with"] == "B"
+        and t.loc["B", "shares_mining_block_with"] == "A"
+    )
     assert t.loc["A", "verdict"] == "REVIEW" and t.loc["C", "verdict"] == "PASS"
     assert t.loc["A", "mining_blocks"] == "CK1" and t.loc["C", "mining_blocks"] == "CK2"
-    assert t.loc["A", "key_zones"].startswith("内蒙古白云鄂博") and t.loc["B", "key_zones"] == "内蒙古白云鄂博铁铌稀土多金属重点勘查开采区"
+    assert (
+        t.loc["A", "key_zones"].startswith("内蒙古白云鄂博")
+        and t.loc["B", "key_zones"] == "内蒙古白云鄂博铁铌稀土多金属重点勘查开采区"
+    )
     assert t.loc["C", "key_zones"] == ""
-    assert t.loc["C", "banner_county"] == "达尔罕茂明安联合旗" and t.loc["A", "league_city"] == "包头市"
+    assert (
+        t.loc["C", "banner_county"] == "达尔罕茂明安联合旗"
+        and t.loc["A", "league_city"] == "包头市"
+    )
     # the city block KC2 overlaps the region block KC1 on [500,1000]² = 250 000 m²
     ov = res.block_overlaps
-    assert list(ov[["city_block", "region_block"]].itertuples(index=False, name=None)) == [("KC2", "KC1")]
+    assert list(ov[["city_block", "region_block"]].itertuples(index=False, name=None)) == [
+        ("KC2", "KC1")
+    ]
     assert ov.overlap_m2.iloc[0] == pytest.approx(250_000, abs=0.5)

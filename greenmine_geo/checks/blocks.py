@@ -78,7 +78,7 @@ def city_region_overlaps(layer: PlanningLayer, tolerance_m: float) -> gpd.GeoDat
     )
     deep = ~shapely.is_empty(shapely.buffer(unions, -tolerance_m))
     labels, unions = labels[deep], unions[deep]
-    ids = layer.column("block_id").astype("string").to_numpy()
+    ids = layer.require("block_id").astype("string").to_numpy()
     return gpd.GeoDataFrame(
         {
             "layer": layer.name,

@@ -23,7 +23,7 @@ from ..layers import LANDUSE_CLASSES, PlanningLayer
 from ..overlay import contact_with, overlap_area, overlap_pieces
 from .blocks import city_region_overlaps, empty_blocks, shared_blocks
 from .mines import MineSet
-from .rules import VERDICT_ORDER, Rule, rule_for
+from .rules import VERDICT_ORDER, Rule, rule, rule_for
 
 __all__ = ["CONFLICT_COLUMNS", "PrerequisiteResult", "check_prerequisite"]
 
@@ -234,13 +234,13 @@ class _Run:
         over = np.flatnonzero(contact.state == "overlapping")
         self.findings.add_rule(
             over,
-            rule_for("redline", "overlap"),
+            rule("redline", "overlap"),
             _area_text(contact.overlap_m2[over], pct[over], names.iloc[over]),
         )
         touch = np.flatnonzero(contact.state == "touching")
         self.findings.add_rule(
             touch,
-            rule_for("redline", "touch"),
+            rule("redline", "touch"),
             [
                 f"contact {c:,.1f} m, sliver overlap {a:,.2f} m², gap {d:.3f} m (tolerance {self.tol} m)"
                 for c, a, d in zip(
@@ -300,7 +300,9 @@ class _Run:
         for code, group in per_class.groupby("key"):
             idx = group["index"].to_numpy(int)
             self.findings.add_rule(
-                idx, rules[int(code)], self.area_text(idx, group["area_m2"].to_numpy(float))
+                idx,
+                rule(name, "overlap", prep.classes[int(code)]),  # only ruled classes have keys
+                self.area_text(idx, group["area_m2"].to_numpy(float)),
             )
         feat = self.features(layer)
         effect = np.array([(r.verdict or "report") if r else "report" for r in rules], dtype=object)
@@ -317,7 +319,7 @@ class _Run:
         best = feat.sort_values("area_m2", ascending=False).drop_duplicates("index")
         for logical in ("league_city", "banner_county"):
             values = np.full(self.n, "", dtype=object)
-            names = layer.column(logical).astype("string").fillna("").to_numpy()
+            names = layer.require(logical).astype("string").fillna("").to_numpy()
             values[best["index"].to_numpy(int)] = names[best["key"].to_numpy(int)]
             self.table[logical] = values
 
@@ -348,7 +350,7 @@ class _Run:
             self.table["shares_mining_block_with"] = others.to_numpy()
             shared = np.flatnonzero(others.to_numpy() != "")
             self.findings.add_rule(
-                shared, rule_for(name, "shared_block"), [f"with {o}" for o in others.iloc[shared]]
+                shared, rule(name, "shared_block"), [f"with {o}" for o in others.iloc[shared]]
             )
         if name in ("exploration_blocks", "mining_blocks"):
             self.block_overlaps.append(city_region_overlaps(layer, self.tol))

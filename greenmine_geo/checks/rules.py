@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-__all__ = ["RULES", "VERDICT_ORDER", "Rule", "rule_for", "rules_table"]
+__all__ = ["RULES", "VERDICT_ORDER", "Rule", "rule", "rule_for", "rules_table"]
 
 #: Verdicts from best to worst; a mine gets the worst its rules give.
 VERDICT_ORDER = ("PASS", "REVIEW", "EXEMPT", "FAIL")
@@ -124,6 +124,20 @@ RULES: tuple[Rule, ...] = (
         "nothing to measure",
     ),
 )
+
+
+def rule(layer: str, condition: str, cls: str | None = None) -> Rule:
+    """The rule for a finding that always has one.
+
+    Raises
+    ------
+    LookupError
+        When the table has no such rule (a programming error).
+    """
+    found = rule_for(layer, condition, cls)
+    if found is None:
+        raise LookupError(f"no rule for {layer}/{condition}/{cls}")
+    return found
 
 
 def rule_for(layer: str, condition: str, cls: str | None = None) -> Rule | None:

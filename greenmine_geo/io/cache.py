@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import shapely
@@ -101,7 +101,7 @@ def save_prepared(cache_dir: Path, key: str, layer: PreparedLayer) -> Path:
         _pack("flat_all", layer.flat_all, arrays)
     final = Path(cache_dir) / f"{key}.npz"
     with atomic_output(final) as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
+        np.savez(fh, **cast(dict[str, Any], arrays))
     return final
 
 

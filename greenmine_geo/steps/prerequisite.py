@@ -93,8 +93,10 @@ def run_prerequisite(
     sources.append({"role": "redline", **src.as_dict()})
     progress.advance("red line prepared")
     layers = []
-    for name, spec in params.layers.items():
-        layer, src, cached[name] = load_planning_layer(spec.path, name, spec.fields, cache_dir)
+    for name, layer_spec in params.layers.items():
+        layer, src, cached[name] = load_planning_layer(
+            layer_spec.path, name, layer_spec.fields, cache_dir
+        )
         layers.append(layer)
         sources.append({"role": name, **src.as_dict()})
         progress.advance(f"{name} prepared")

@@ -1,0 +1,89 @@
+"""Pipeline files: schema, line-precise errors, and the committed JSON schema kept in step."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import REPO, greenmine
+
+from greenmine_geo.config import json_schema, load_pipeline
+from greenmine_geo.errors import ConfigError
+
+VALID = """\
+name: t
+steps:
+  - step: prerequisite
+    mines: m.gpkg
+    id_field: mine_id
+    redline: r.gpkg
+    layers:
+      landuse: {path: lu.gpkg, fields: {class: DLMC}}
+      key_zones: z.gpkg
+"""
+
+
+def test_valid_pipeline_resolves_paths_against_its_file(tmp_path):
+    f = tmp_path / "sub" / "p.yaml"
+    f.parent.mkdir()
+    f.write_text(VALID, "utf-8")
+    pipeline, base = load_pipeline(f)
+    step = pipeline.steps[0].resolved(base)
+    assert step.mines == [str(f.parent / "m.gpkg")]
+    assert step.layers["landuse"].fields == {"class": "DLMC"}
+    assert step.layers["key_zones"].path == str(f.parent / "z.gpkg")
+    assert step.tolerance_m == 0.05
+
+
+def test_unknown_key_names_the_key_file_and_line(tmp_path):
+    f = tmp_path / "p.yaml"
+    f.write_text(
+        VALID.replace("    redline: r.gpkg\n", "    redline: r.gpkg\n    tolerence_m: 0.1\n"),
+        "utf-8",
+    )
+    with pytest.raises(ConfigError) as err:
+        load_pipeline(f)
+    assert f"{f}:7: unknown key 'tolerence_m'" in str(err.value)
+
+
+def test_every_problem_is_listed_with_its_line(tmp_path):
+    f = tmp_path / "p.yaml"
+    f.write_text(
+        "name: t\nsteps:\n  - step: prerequisite\n    mines: []\n    redline: r\n    id_field: x\n"
+        "    tolerance_m: -1\n",
+        "utf-8",
+    )
+    with pytest.raises(ConfigError) as err:
+        load_pipeline(f)
+    text = str(err.value)
+    assert f"{f}:4: steps[0].mines" in text and f"{f}:7: steps[0].tolerance_m" in text
+
+
+def test_unknown_step_and_bad_yaml(tmp_path):
+    f = tmp_path / "p.yaml"
+    f.write_text("name: t\nsteps:\n  - step: greening\n", "utf-8")
+    with pytest.raises(ConfigError, match=":3: steps\\[0\\].step"):
+        load_pipeline(f)
+    f.write_text("name: [unclosed\n", "utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_pipeline(f)
+    f.write_text("name: a\nname: b\nsteps: []\n", "utf-8")
+    with pytest.raises(ConfigError, match="appears twice"):
+        load_pipeline(f)
+
+
+def test_validate_command(tmp_path):
+    r = greenmine("validate", str(REPO / "pipelines" / "demo.yaml"))
+    assert r.returncode == 0 and "valid" in r.stdout
+    f = tmp_path / "p.yaml"
+    f.write_text(VALID + "extra: 1\n", "utf-8")
+    r = greenmine("validate", str(f))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "unknown key 'extra'" in r.stderr
+
+
+def test_committed_schema_matches_the_models():
+    committed = (REPO / "pipelines" / "pipeline.schema.json").read_text("utf-8")
+    assert committed == json_schema(), "run `make schema` and commit pipelines/pipeline.schema.json"
+
+
+def test_every_committed_pipeline_validates():
+    for f in (REPO / "pipelines").glob("*.yaml"):
+        load_pipeline(f)

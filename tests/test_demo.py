@@ -1,0 +1,99 @@
+"""The demo data and pipeline: deterministic, and the demo run shows every special case."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from conftest import REPO, greenmine
+
+from greenmine_geo.demo import EXEMPTED_MINE, KEY_ZONES, write_demo_data
+from greenmine_geo.io import read_layer
+
+
+def test_generator_reproduces_the_committed_demo_data(tmp_path):
+    write_demo_data(tmp_path)
+    for name in (
+        "redline.gpkg",
+        "mines_cgcs2000.gpkg",
+        "mines_gk3_cm117.shp",
+        "landuse.gpkg",
+        "mining_blocks.gpkg",
+        "exploration_blocks.gpkg",
+        "key_zones.gpkg",
+    ):
+        new, old = (
+            read_layer(d / name, what="demo")[0] for d in (tmp_path, REPO / "data" / "demo")
+        )
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(new.drop(columns="geometry")), pd.DataFrame(old.drop(columns="geometry"))
+        )
+        assert new.geometry.geom_equals_exact(old.geometry, tolerance=1e-9).all(), name
+    assert (tmp_path / "exemptions.csv").read_text("utf-8") == (
+        REPO / "data/demo/exemptions.csv"
+    ).read_text("utf-8")
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    r = greenmine("run", str(REPO / "pipelines" / "demo.yaml"), "--out", str(out), "--no-progress")
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_demo_pipeline_covers_the_special_cases(demo_run):
+    t = pd.read_csv(demo_run / "prerequisite" / "prerequisite.csv", keep_default_na=False)
+    # read_layer, not gpd.read_file: the shapefile is GBK without .cpg, which GDAL would garble
+    mines = pd.concat(
+        [
+            read_layer(REPO / "data/demo" / f, what="m")[0].drop(columns="geometry")
+            for f in (
+                "mines_cgcs2000.gpkg",
+                "mines_gk3_zone37.gpkg",
+                "mines_gk3_cm117.shp",
+                "mines_gk6_zone18.gpkg",
+            )
+        ]
+    )
+    assert len(t) == len(mines) == mines.mine_id.nunique()
+    names = dict(zip(mines.mine_id, mines.name, strict=True))
+    t["name"] = t.mine_id.map(names)
+    by_name = t.set_index("name")
+    assert by_name.loc[EXEMPTED_MINE, "verdict"] == "EXEMPT"
+    assert by_name.loc["示例萤石矿（与红线相接）", "contact"] == "touching"
+    assert by_name.loc["示例铁矿（距红线10米）", "redline_distance_m"] == pytest.approx(
+        10, abs=0.01
+    )
+    assert by_name.loc["示例石灰岩矿（避让湿地）", "verdict"] == "PASS"
+    assert by_name.loc["示例煤矿（压占基本农田）", "verdict"] == "FAIL"
+    assert by_name.loc["示例金矿（位于自然保护地）", "landuse_nature_reserve_overlap_pct"] > 99
+    assert (t.reasons.str.contains("Self-intersection")).sum() == 3
+    assert (t.shares_mining_block_with != "").sum() == 2
+    assert set(t.league_city) - {""} <= {
+        "呼和浩特市",
+        "包头市",
+        "乌海市",
+        "赤峰市",
+        "通辽市",
+        "鄂尔多斯市",
+        "呼伦贝尔市",
+        "巴彦淖尔市",
+        "乌兰察布市",
+        "兴安盟",
+        "锡林郭勒盟",
+        "阿拉善盟",
+    }
+    assert t.key_zones.str.len().gt(0).sum() >= 18
+    assert (
+        json.loads((demo_run / "manifest.json").read_text("utf-8"))["steps"][0]["step"]
+        == "prerequisite"
+    )
+
+
+def test_demo_key_zones_are_the_18_of_the_plan():
+    zones = gpd.read_file(REPO / "data/demo/key_zones.gpkg")
+    assert len(KEY_ZONES) == 18 and sorted(zones.name) == sorted(n for n, _, _ in KEY_ZONES)
+    assert (zones.kind == "地热").sum() == 3
