@@ -42,9 +42,11 @@ from .geometry import Repair, densify, grouped_union, polygon_parts, repair_poly
 __all__ = [
     "Measurable",
     "PreparedLayer",
+    "Hits",
+    "area_by_key",
     "contact_with",
-    "overlap_area",
-    "overlap_pieces",
+    "hits",
+    "pieces_by_key",
     "prepare_layer",
     "to_measurable",
 ]
@@ -167,43 +169,69 @@ class PreparedLayer:
         return int(shapely.get_num_coordinates(self.pieces).sum())
 
 
-def _overlap_suspects(parts: np.ndarray, part_class: np.ndarray) -> np.ndarray:
-    """Mask of polygon parts that may overlap another part of their class.
+def _overlap_suspects(parts: np.ndarray, part_feature: np.ndarray) -> np.ndarray:
+    """Mask of polygon parts that may overlap a part of another feature.
 
-    GEOS's coverage validator finds, in one indexed pass, every edge that is
-    not exactly shared with a neighbour or that runs inside another polygon; a
-    part with none cannot overlap anything. Layers that are clean coverages
-    (parcels, admin units) thus skip the costly pairwise overlap test.
+    Only parts whose bounding boxes meet a part of another feature can. Among
+    those, two exact tests, chosen by how the layer is built:
+
+    * a dense coverage (parcels, admin units: many neighbours per part): GEOS's
+      coverage validator, which in one indexed pass finds every edge not
+      exactly shared with a neighbour; a clean coverage has no suspect at all;
+    * scattered large parts (red lines): prepared ``intersects`` on each
+      candidate pair, far cheaper than validating millions of vertices.
     """
     suspect = np.zeros(len(parts), dtype=bool)
-    for cls in np.unique(part_class):
-        idx = np.flatnonzero(part_class == cls)
-        if idx.size > 1:
-            suspect[idx] = ~shapely.is_empty(shapely.coverage_invalid_edges(parts[idx]))
+    if len(parts) < 2:
+        return suspect
+    i, j = shapely.STRtree(parts).query(parts)
+    keep = (i < j) & (part_feature[i] != part_feature[j])
+    i, j = i[keep], j[keep]
+    cand = np.unique(np.concatenate([i, j]))
+    if cand.size == 0:
+        return suspect
+    if i.size > 2 * cand.size:
+        suspect[cand] = ~shapely.is_empty(shapely.coverage_invalid_edges(parts[cand]))
+    else:
+        shapely.prepare(parts[cand])
+        meet = shapely.intersects(parts[i], parts[j])
+        suspect[i[meet]] = suspect[j[meet]] = True
     return suspect
+
+
+def _overlapping_pairs(
+    pieces: np.ndarray, feature: np.ndarray, suspect: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of pieces of different features whose interiors overlap (an area, not an edge).
+
+    Candidates come from the index by bounding box; pairs within one feature
+    (whose pieces only meet along cut lines) are dropped before any exact test.
+    """
+    cand = np.flatnonzero(suspect)
+    if cand.size == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    i, j = shapely.STRtree(pieces).query(pieces[cand])
+    i = cand[i]
+    keep = (i < j) & (feature[i] != feature[j])
+    i, j = i[keep], j[keep]
+    area = shapely.relate_pattern(pieces[i], pieces[j], "2********")
+    return i[area], j[area]
 
 
 def _flatten(
     pieces: np.ndarray,
     cls: np.ndarray,
-    feature: np.ndarray,
-    suspect: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray],
     max_vertices: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Merge pieces of different features whose interiors overlap, within each class.
+    """Merge pieces whose interiors overlap (``pairs``) within each class.
 
-    ``suspect`` marks the pieces that may overlap (see :func:`_overlap_suspects`);
-    only they are tested pairwise against the others.
+    Returns ``pieces`` itself (the same array object) when nothing overlaps, so
+    callers can share work between the flat and the feature pieces.
     """
-    cand = np.flatnonzero(suspect)
-    if cand.size == 0:
-        return pieces, cls
-    tree = shapely.STRtree(pieces)
-    pairs = [tree.query(pieces[cand], predicate=p) for p in ("overlaps", "contains", "within")]
-    i, j = np.concatenate(pairs, axis=1)
-    i = cand[i]
-    keep = (i != j) & (feature[i] != feature[j]) & (cls[i] == cls[j])
-    i, j = i[keep], j[keep]
+    i, j = pairs
+    same = cls[i] == cls[j]
+    i, j = i[same], j[same]
     if i.size == 0:
         return pieces, cls
     n = len(pieces)
@@ -253,15 +281,10 @@ def prepare_layer(
     parts, owner = polygon_parts(m.geoms)
     pieces, piece_part = subdivide(parts, np.arange(len(parts)), max_vertices)
     piece_feature = owner[piece_part]
-    suspect = _overlap_suspects(parts, feature_class[owner])[piece_part]
-    flat, flat_class = _flatten(
-        pieces, feature_class[piece_feature], piece_feature, suspect, max_vertices
-    )
+    pairs = _overlapping_pairs(pieces, piece_feature, _overlap_suspects(parts, owner)[piece_part])
+    flat, flat_class = _flatten(pieces, feature_class[piece_feature], pairs, max_vertices)
     if len(names) > 1:
-        suspect_all = _overlap_suspects(parts, np.zeros_like(owner))[piece_part]
-        flat_all, _ = _flatten(
-            pieces, np.zeros_like(piece_feature), piece_feature, suspect_all, max_vertices
-        )
+        flat_all, _ = _flatten(pieces, np.zeros_like(piece_feature), pairs, max_vertices)
     else:
         flat_all = flat
     return PreparedLayer(
@@ -279,46 +302,50 @@ def prepare_layer(
     )
 
 
-def overlap_area(
-    geoms: np.ndarray,
-    layer_pieces: np.ndarray,
-    tree: shapely.STRtree,
-    keys: np.ndarray,
-    n_keys: int,
-) -> np.ndarray:
-    """Area (m²) of each polygon covered by pieces of each key.
+@dataclass
+class Hits:
+    """Intersections of polygons with an array of layer pieces (positive areas only).
+
+    Computed once per (polygons, pieces) and shared by every total derived
+    from them. ``index`` is the polygon row, ``piece`` the piece row,
+    ``area`` in m² (EQUAL_AREA).
+    """
+
+    index: np.ndarray
+    piece: np.ndarray
+    geometry: np.ndarray
+    area: np.ndarray
+
+
+def hits(geoms: np.ndarray, pieces: np.ndarray, tree: shapely.STRtree) -> Hits:
+    """Intersect each polygon with the pieces its bounding box meets; keep positive areas."""
+    gi, pi = tree.query(geoms, predicate="intersects")
+    inter = shapely.intersection(geoms[gi], pieces[pi])
+    area = shapely.area(inter)
+    pos = area > 0
+    return Hits(gi[pos].astype(np.int64), pi[pos].astype(np.int64), inter[pos], area[pos])
+
+
+def area_by_key(h: Hits, keys: np.ndarray, n: int, n_keys: int) -> np.ndarray:
+    """Area (m²) of each polygon covered by pieces of each key, shape ``(n, n_keys)``.
 
     The pieces of one key must be pairwise disjoint (a prepared layer's ``flat``
-    or ``flat_all``), so summing intersection areas counts nothing twice.
-
-    Returns
-    -------
-    ndarray, shape (len(geoms), n_keys)
+    or ``flat_all``), so summing the intersection areas counts nothing twice.
     """
-    out = np.zeros((len(geoms), n_keys))
-    gi, pi = tree.query(geoms, predicate="intersects")
-    if gi.size:
-        area = shapely.area(shapely.intersection(geoms[gi], layer_pieces[pi]))
-        np.add.at(out, (gi, keys[pi]), area)
+    out = np.zeros((n, n_keys))
+    np.add.at(out, (h.index, keys[h.piece]), h.area)
     return out
 
 
-def overlap_pieces(
-    geoms: np.ndarray,
-    layer_pieces: np.ndarray,
-    tree: shapely.STRtree,
-    keys: np.ndarray,
-    tolerance_m: float,
-) -> pd.DataFrame:
-    """The overlap of each polygon with a prepared layer, as one geometry per (polygon, key).
+def pieces_by_key(h: Hits, keys: np.ndarray, tolerance_m: float) -> pd.DataFrame:
+    """The overlap of each polygon with the layer, one geometry per (polygon, key).
 
     Parameters
     ----------
-    geoms : ndarray of (Multi)Polygon
-        In EQUAL_AREA (e.g. the mines).
-    layer_pieces, tree, keys :
-        A prepared layer's pieces, their STRtree, and the key of each piece to
-        group by (feature row, or class code); pieces with a negative key are skipped.
+    h : Hits
+    keys : ndarray of int
+        Key of each piece to group by (feature row, or class code); pieces with
+        a negative key are skipped.
     tolerance_m : float
         A group whose overlap has no point farther than this from its edge
         (narrower than 2 × tolerance everywhere) is flagged ``sliver``.
@@ -326,18 +353,13 @@ def overlap_pieces(
     Returns
     -------
     DataFrame
-        ``index`` (row in ``geoms``), ``key``, ``area_m2`` (area of the union, so
+        ``index`` (polygon row), ``key``, ``area_m2`` (area of the union, so
         overlapping pieces count once), ``sliver``, ``geometry`` (EQUAL_AREA).
-        Only groups with a positive area.
     """
-    gi, pi = tree.query(geoms, predicate="intersects")
-    wanted = keys[pi] >= 0
-    gi, pi = gi[wanted], pi[wanted]
-    inter = shapely.intersection(geoms[gi], layer_pieces[pi])
-    pos = shapely.area(inter) > 0
-    gi, key, inter = gi[pos], keys[pi][pos].astype(np.int64), inter[pos]
+    key = keys[h.piece].astype(np.int64)
+    wanted = key >= 0
     n_keys = int(keys.max()) + 1 if len(keys) else 1
-    labels, unions = grouped_union(inter, gi.astype(np.int64) * n_keys + key)
+    labels, unions = grouped_union(h.geometry[wanted], h.index[wanted] * n_keys + key[wanted])
     return pd.DataFrame(
         {
             "index": labels // n_keys,
@@ -357,10 +379,12 @@ class Contact:
     distance_m: np.ndarray
     state: np.ndarray  # "clear" | "touching" | "overlapping"
     contact_length_m: np.ndarray
-    pieces: pd.DataFrame  # output of overlap_pieces() on the whole layer
+    pieces: pd.DataFrame  # output of pieces_by_key() on the whole layer
 
 
-def contact_with(geoms: np.ndarray, layer: PreparedLayer, tolerance_m: float) -> Contact:
+def contact_with(
+    geoms: np.ndarray, layer: PreparedLayer, tolerance_m: float, whole: Hits | None = None
+) -> Contact:
     """Classify each polygon's contact with a whole layer (all classes together).
 
     * ``overlapping``: the overlap is wider than 2 × ``tolerance_m`` somewhere;
@@ -375,8 +399,9 @@ def contact_with(geoms: np.ndarray, layer: PreparedLayer, tolerance_m: float) ->
     polygons.
     """
     n = len(geoms)
-    zero = np.zeros(len(layer.flat_all), dtype=np.int64)
-    pieces = overlap_pieces(geoms, layer.flat_all, layer.flat_all_tree, zero, tolerance_m)
+    if whole is None:
+        whole = hits(geoms, layer.flat_all, layer.flat_all_tree)
+    pieces = pieces_by_key(whole, np.zeros(len(layer.flat_all), dtype=np.int64), tolerance_m)
     overlap = np.zeros(n)
     overlap[pieces["index"].to_numpy(int)] = pieces["area_m2"].to_numpy(float)
     deep = np.zeros(n, dtype=bool)

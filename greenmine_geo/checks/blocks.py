@@ -14,9 +14,8 @@ import pandas as pd
 import shapely
 
 from ..crs import EQUAL_AREA
-from ..geometry import grouped_union
 from ..layers import PlanningLayer
-from ..overlay import overlap_pieces
+from ..overlay import hits, pieces_by_key
 
 __all__ = [
     "BLOCK_OVERLAP_COLUMNS",
@@ -62,28 +61,21 @@ def city_region_overlaps(layer: PlanningLayer, tolerance_m: float) -> gpd.GeoDat
     if city.size == 0 or region.size == 0:
         return empty
     region_pieces = prep.pieces[region]
-    hits = overlap_pieces(
-        prep.pieces[city],
-        region_pieces,
-        shapely.STRtree(region_pieces),
-        prep.piece_feature[region],
-        tolerance_m,
-    )
-    if hits.empty:
+    found = hits(prep.pieces[city], region_pieces, shapely.STRtree(region_pieces))
+    # group by (city block, region block): re-index the hits from city pieces to city blocks
+    found.index = prep.piece_feature[city][found.index]
+    pairs = pieces_by_key(found, prep.piece_feature[region], tolerance_m)
+    pairs = pairs[~pairs["sliver"].astype(bool)]
+    if pairs.empty:
         return empty
-    city_feature = prep.piece_feature[city][hits["index"].to_numpy(int)]
-    n = prep.n_features
-    labels, unions = grouped_union(
-        hits["geometry"].to_numpy(), city_feature * n + hits["key"].to_numpy(int)
-    )
-    deep = ~shapely.is_empty(shapely.buffer(unions, -tolerance_m))
-    labels, unions = labels[deep], unions[deep]
+    city_block, region_block = pairs["index"].to_numpy(int), pairs["key"].to_numpy(int)
+    unions = pairs["geometry"].to_numpy()
     ids = layer.require("block_id").astype("string").to_numpy()
     return gpd.GeoDataFrame(
         {
             "layer": layer.name,
-            "city_block": ids[labels // n],
-            "region_block": ids[labels % n],
+            "city_block": ids[city_block],
+            "region_block": ids[region_block],
             "overlap_m2": shapely.area(unions),
             "geometry": unions,
         },

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from ..crs import EQUAL_AREA
 from ..layers import LANDUSE_CLASSES, PlanningLayer
-from ..overlay import contact_with, overlap_area, overlap_pieces
+from ..overlay import Hits, area_by_key, contact_with, hits, pieces_by_key
 from .blocks import city_region_overlaps, empty_blocks, shared_blocks
 from .mines import MineSet
 from .rules import VERDICT_ORDER, Rule, rule, rule_for
@@ -176,6 +177,20 @@ class _Run:
         self.warnings: list[str] = []
         self.conflicts: list[gpd.GeoDataFrame] = []
         self.block_overlaps: list[gpd.GeoDataFrame] = []
+        self._hits: list[tuple[np.ndarray, Hits]] = []
+
+    def hits(self, pieces: np.ndarray, tree: shapely.STRtree) -> Hits:
+        """The mines' intersections with a piece array, computed once per array.
+
+        A layer without overlaps has ``flat is pieces``: one intersection pass
+        then serves per-feature pieces, per-class and whole-layer totals.
+        """
+        for known, found in self._hits:
+            if known is pieces:
+                return found
+        found = hits(self.mines.geoms, pieces, tree)
+        self._hits.append((pieces, found))
+        return found
 
     def area_text(
         self, index: np.ndarray, area: np.ndarray, names: pd.Series | None = None
@@ -210,14 +225,15 @@ class _Run:
 
     def features(self, layer: PlanningLayer) -> pd.DataFrame:
         prep = layer.prepared
-        return overlap_pieces(
-            self.mines.geoms, prep.pieces, prep.piece_tree, prep.piece_feature, self.tol
-        )
+        return pieces_by_key(self.hits(prep.pieces, prep.piece_tree), prep.piece_feature, self.tol)
 
     def redline(self, layer: PlanningLayer) -> None:
         m, n = self.mines, self.n
         has_features = self.layer_warnings(layer)
-        contact = contact_with(m.geoms, layer.prepared, self.tol)
+        prep = layer.prepared
+        contact = contact_with(
+            m.geoms, prep, self.tol, self.hits(prep.flat_all, prep.flat_all_tree)
+        )
         pct = _pct(contact.overlap_m2, m.area_m2)
         feat = self.features(layer)
         names = _joined(
@@ -276,7 +292,7 @@ class _Run:
     def totals(self, layer: PlanningLayer) -> np.ndarray:
         prep, name = layer.prepared, layer.name
         keys = np.zeros(len(prep.flat_all), np.int64)
-        total = overlap_area(self.mines.geoms, prep.flat_all, prep.flat_all_tree, keys, 1)[:, 0]
+        total = area_by_key(self.hits(prep.flat_all, prep.flat_all_tree), keys, self.n, 1)[:, 0]
         self.table[f"{name}_overlap_m2"] = total
         self.table[f"{name}_overlap_pct"] = _pct(total, self.mines.area_m2)
         return total
@@ -284,18 +300,15 @@ class _Run:
     def classed(self, layer: PlanningLayer) -> None:
         """Land use: areas per class (overlaps merged within a class), rules per class."""
         prep, name, m = layer.prepared, layer.name, self.mines
-        by_class = overlap_area(
-            m.geoms, prep.flat, prep.flat_tree, prep.flat_class, len(prep.classes)
-        )
+        flat = self.hits(prep.flat, prep.flat_tree)
+        by_class = area_by_key(flat, prep.flat_class, self.n, len(prep.classes))
         for cls in [*LANDUSE_CLASSES, *(c for c in prep.classes if c not in LANDUSE_CLASSES)]:
             area = by_class[:, prep.classes.index(cls)] if cls in prep.classes else np.zeros(self.n)
             self.table[f"{name}_{cls}_overlap_m2"] = area
             self.table[f"{name}_{cls}_overlap_pct"] = _pct(area, m.area_m2)
         rules = [rule_for(name, "overlap", c) for c in prep.classes]
         keys = np.array([k if r else -1 for k, r in enumerate(rules)], dtype=np.int64)
-        per_class = overlap_pieces(
-            m.geoms, prep.flat, prep.flat_tree, keys[prep.flat_class], self.tol
-        )
+        per_class = pieces_by_key(flat, keys[prep.flat_class], self.tol)
         per_class = per_class[~per_class["sliver"].astype(bool)]
         for code, group in per_class.groupby("key"):
             idx = group["index"].to_numpy(int)

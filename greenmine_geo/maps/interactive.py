@@ -1,0 +1,98 @@
+"""Interactive (folium) maps of check results."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import numpy as np
+
+from ..checks.prerequisite import PrerequisiteResult
+from ..crs import CGCS2000
+from .styles import DEFAULT_LAYER_COLOUR, LAYER_COLOUR, VERDICT_STYLE
+
+__all__ = ["prerequisite_map"]
+
+_POPUP_FIELDS = [
+    "mine_id",
+    "verdict",
+    "contact",
+    "mine_area_m2",
+    "redline_overlap_m2",
+    "redline_overlap_pct",
+    "redline_distance_m",
+    "league_city",
+    "banner_county",
+    "reasons",
+]
+
+
+def _for_display(gdf: gpd.GeoDataFrame, tolerance_deg: float = 0.0) -> gpd.GeoDataFrame:
+    """Lon/lat (EPSG:4490 ≈ WGS 84 at map scale) and optionally simplified, for display only."""
+    out = gdf.to_crs(CGCS2000)
+    if tolerance_deg:
+        out = out.set_geometry(out.geometry.simplify(tolerance_deg, preserve_topology=True))
+    for col in out.columns:
+        if col != out.geometry.name and out[col].dtype.kind == "f":
+            out[col] = out[col].round(2)
+    return out
+
+
+def prerequisite_map(result: PrerequisiteResult) -> folium.Map:
+    """A map of the prerequisite verdicts: mines coloured by verdict, overlap pieces by layer.
+
+    Layers can be toggled; each mine has a popup with its figures and reasons.
+    Geometries are simplified for display only (never for the numbers).
+    """
+    mines = _for_display(result.mines)
+    x0, y0, x1, y1 = mines.total_bounds if len(mines) else (97.2, 37.4, 126.1, 53.3)
+    fmap = folium.Map(tiles="OpenStreetMap", control_scale=True)
+    fmap.fit_bounds([[y0, x0], [y1, x1]])
+    fields = [f for f in _POPUP_FIELDS if f in mines.columns]
+    for verdict, (colour, zh, en) in VERDICT_STYLE.items():
+        part = mines[mines["verdict"] == verdict]
+        if part.empty:
+            continue
+        group = folium.FeatureGroup(name=f"{zh} {en} ({len(part)})")
+        folium.GeoJson(
+            part[[*fields, "geometry"]],
+            style_function=lambda _f, c=colour: {
+                "color": c,
+                "fillColor": c,
+                "weight": 2,
+                "fillOpacity": 0.5,
+            },
+            popup=folium.GeoJsonPopup(fields=fields, max_width=420),
+            tooltip=folium.GeoJsonTooltip(fields=["mine_id", "verdict"]),
+        ).add_to(group)
+        # mines are small at province scale: a marker makes each one findable
+        for row in part.itertuples():
+            c = row.geometry.representative_point()
+            folium.CircleMarker(
+                [c.y, c.x],
+                radius=5,
+                color=colour,
+                fill=True,
+                fill_opacity=0.9,
+                tooltip=f"{row.mine_id}: {verdict}",
+            ).add_to(group)
+        group.add_to(fmap)
+    conflicts = result.conflicts
+    deep = conflicts[
+        ~conflicts["sliver"].astype(bool) & conflicts["effect"].isin(["FAIL", "REVIEW"])
+    ]
+    for layer_name in np.unique(deep["layer"]):
+        part = _for_display(deep[deep["layer"] == layer_name], 1e-5)
+        colour = LAYER_COLOUR.get(layer_name, DEFAULT_LAYER_COLOUR)
+        folium.GeoJson(
+            part[["mine_id", "layer", "class", "feature_name", "area_m2", "geometry"]],
+            name=f"冲突 conflicts: {layer_name} ({len(part)})",
+            style_function=lambda _f, c=colour: {
+                "color": c,
+                "fillColor": c,
+                "weight": 1,
+                "fillOpacity": 0.8,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["mine_id", "feature_name", "area_m2"]),
+        ).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    return fmap
