@@ -44,6 +44,7 @@ class Role:
 
 
 _NAME = ("name", "NAME", "名称", "MC", "zone_name", "block_name", "QKMC", "ZQMC")
+_BLOCK_ID = ("block_id", "BLOCK_ID", "编号", "区块编号", "QKBH", "code", "id")
 _BLOCK_OPTIONAL = {
     "name": _NAME,
     "drawn_by": ("drawn_by", "DRAWN_BY", "划定主体", "划定单位", "level", "级别"),
@@ -81,23 +82,12 @@ ROLES: dict[str, Role] = {
             "key exploration and mining zone",
             required={"name": _NAME},
         ),
-        Role(
-            "exploration_blocks",
-            "勘查规划区块",
-            "exploration planning block",
-            required={
-                "block_id": ("block_id", "BLOCK_ID", "编号", "区块编号", "QKBH", "code", "id")
-            },
-            optional=_BLOCK_OPTIONAL,
-        ),
-        Role(
-            "mining_blocks",
-            "开采规划区块",
-            "mining planning block",
-            required={
-                "block_id": ("block_id", "BLOCK_ID", "编号", "区块编号", "QKBH", "code", "id")
-            },
-            optional=_BLOCK_OPTIONAL,
+        *(
+            Role(key, zh, en, required={"block_id": _BLOCK_ID}, optional=_BLOCK_OPTIONAL)
+            for key, zh, en in (
+                ("exploration_blocks", "勘查规划区块", "exploration planning block"),
+                ("mining_blocks", "开采规划区块", "mining planning block"),
+            )
         ),
         Role(
             "admin",

@@ -9,12 +9,13 @@ at easting 37 500 000 m.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
-import pytest
 from shapely.geometry import box
 
 #: Easting and northing of the central meridian of GK zone 37 near 40.6°N.
@@ -47,10 +48,12 @@ def greenmine(*args: str, cwd: Path | None = None) -> subprocess.CompletedProces
     )
 
 
-@pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory, monkeypatch):
-    """Each test session caches prepared layers in its own directory."""
-    monkeypatch.setenv("GREENMINE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+def pytest_configure(config):
+    """Cache prepared layers in a directory of this test session, never in the user's home.
+
+    Set on the environment, so the notebooks' kernels (started by nbmake) inherit it too.
+    """
+    os.environ["GREENMINE_CACHE_DIR"] = tempfile.mkdtemp(prefix="greenmine-test-cache-")
 
 
 REPO = Path(__file__).resolve().parents[1]

@@ -40,21 +40,14 @@ def inputs(tmp_path):
 
 def test_contract_outputs(inputs, tmp_path):
     out = tmp_path / "out"
-    r = greenmine(
-        "check",
-        "prerequisite",
-        "--mines",
+    r = check(
         inputs["mines"],
-        "--id-field",
-        "mine_id",
-        "--redline",
         inputs["redline"],
+        str(out),
         "--layer",
         f"landuse={inputs['landuse']}",
         "--tolerance-m",
         "0.05",
-        "--out",
-        str(out),
     )
     assert r.returncode == 0, r.stderr
     table = pd.read_csv(out / "prerequisite.csv")
@@ -101,6 +94,23 @@ def test_warm_run_reuses_prepared_layers_and_gives_same_result(inputs, tmp_path)
     ).read_text()
 
 
+def check(mines, redline, out, *extra):
+    """Run `greenmine check prerequisite` with the id field ``mine_id``."""
+    return greenmine(
+        "check",
+        "prerequisite",
+        "--mines",
+        str(mines),
+        "--id-field",
+        "mine_id",
+        "--redline",
+        str(redline),
+        *extra,
+        "--out",
+        str(out),
+    )
+
+
 def one_line_error(r, *needles):
     assert r.returncode == 2, (r.returncode, r.stderr)
     lines = r.stderr.strip().splitlines()
@@ -115,61 +125,25 @@ def test_layer_without_crs_is_refused(inputs, tmp_path):
     with pytest.warns(UserWarning, match="'crs' was not provided"):
         write(layer([gk_box(0, 0, 10, 10)], crs=None, name=["x"]), bare)
     out = tmp_path / "out"
-    r = greenmine(
-        "check",
-        "prerequisite",
-        "--mines",
-        inputs["mines"],
-        "--id-field",
-        "mine_id",
-        "--redline",
-        str(bare),
-        "--out",
-        str(out),
-    )
+    r = check(inputs["mines"], bare, out)
     one_line_error(r, "no coordinate reference system", ".prj", "never guessed")
     assert not out.exists()
 
 
-def test_gk_coordinates_declared_in_the_wrong_system_are_refused(tmp_path):
-    # prefixed eastings (37 500 000) declared as the unprefixed CM 111°E system
-    mines = write(
-        layer([gk_box(0, 0, 100, 100)], crs="EPSG:4546", mine_id=["M"]), tmp_path / "m.gpkg"
-    )
+@pytest.mark.parametrize(
+    ("crs", "needles"),
+    [
+        # prefixed eastings (37 500 000) declared in the unprefixed CM 111°E system
+        ("EPSG:4546", ["EPSG:4525"]),
+        # Xi'an 1980 3° zone 37: PROJ has only a ballpark shift to CGCS2000
+        ("EPSG:2361", ["Xian 1980", "official parameters"]),
+    ],
+)
+def test_untrustworthy_crs_is_refused_with_what_to_do(tmp_path, crs, needles):
+    mines = write(layer([gk_box(0, 0, 100, 100)], crs=crs, mine_id=["M"]), tmp_path / "m.gpkg")
     red = write(layer([gk_box(0, 0, 10, 10)]), tmp_path / "r.gpkg")
-    r = greenmine(
-        "check",
-        "prerequisite",
-        "--mines",
-        mines,
-        "--id-field",
-        "mine_id",
-        "--redline",
-        red,
-        "--out",
-        str(tmp_path / "o"),
-    )
-    one_line_error(r, "EPSG:4525")
-
-
-def test_xian80_is_refused_with_what_to_supply(tmp_path):
-    mines = write(
-        layer([gk_box(0, 0, 100, 100)], crs="EPSG:2361", mine_id=["M"]), tmp_path / "m.gpkg"
-    )
-    red = write(layer([gk_box(0, 0, 10, 10)]), tmp_path / "r.gpkg")
-    r = greenmine(
-        "check",
-        "prerequisite",
-        "--mines",
-        mines,
-        "--id-field",
-        "mine_id",
-        "--redline",
-        red,
-        "--out",
-        str(tmp_path / "o"),
-    )
-    one_line_error(r, "Xian 1980", "official parameters")
+    one_line_error(check(mines, red, tmp_path / "o"), *needles)
+    assert not (tmp_path / "o").exists()
 
 
 @pytest.mark.parametrize(
@@ -199,19 +173,12 @@ def test_bad_input_is_one_line(inputs, tmp_path, args, needles):
 
 def test_landuse_without_class_field_names_the_fix(inputs, tmp_path):
     bad = write(layer([gk_box(0, 0, 10, 10)], kind=["x"]), tmp_path / "lu.gpkg")
-    r = greenmine(
-        "check",
-        "prerequisite",
-        "--mines",
+    r = check(
         inputs["mines"],
-        "--id-field",
-        "mine_id",
-        "--redline",
         inputs["redline"],
+        str(tmp_path / "o"),
         "--layer",
         f"landuse={bad}",
-        "--out",
-        str(tmp_path / "o"),
     )
     one_line_error(r, "class field", "DLMC", "pipeline file")
 
@@ -227,16 +194,9 @@ def test_gbk_shapefile_attributes_without_cpg(tmp_path):
     assert path.with_suffix(".dbf").read_bytes()[29] == 0  # no language-driver byte
     assert "白云鄂博".encode("gbk") in path.with_suffix(".dbf").read_bytes()
     red = write(layer([gk_box(100, 0, 600, 1000)]), tmp_path / "r.gpkg")
-    r = greenmine(
-        "check",
-        "prerequisite",
-        "--mines",
+    r = check(
         str(path),
-        "--id-field",
-        "mine_id",
-        "--redline",
         red,
-        "--out",
         str(tmp_path / "o"),
     )
     assert r.returncode == 0, r.stderr
@@ -250,29 +210,15 @@ def test_multilayer_geopackage_needs_a_layer_name(tmp_path, inputs):
     path = tmp_path / "two.gpkg"
     write(layer([gk_box(0, 0, 10, 10)], mine_id=["a"]), path, layer="one")
     write(layer([gk_box(0, 0, 10, 10)], mine_id=["b"]), path, layer="two")
-    r = greenmine(
-        "check",
-        "prerequisite",
-        "--mines",
+    r = check(
         str(path),
-        "--id-field",
-        "mine_id",
-        "--redline",
         inputs["redline"],
-        "--out",
         str(tmp_path / "o"),
     )
     one_line_error(r, "has 2 layers", ":LAYER")
-    r = greenmine(
-        "check",
-        "prerequisite",
-        "--mines",
+    r = check(
         f"{path}:two",
-        "--id-field",
-        "mine_id",
-        "--redline",
         inputs["redline"],
-        "--out",
         str(tmp_path / "o"),
     )
     assert r.returncode == 0, r.stderr
@@ -289,16 +235,9 @@ def test_python_m_and_console_script_agree():
 def test_bowtie_from_file_keeps_both_lobes(tmp_path, inputs):
     bowtie = Polygon([(E0 - 500, N0), (E0 + 500, N0 + 1000), (E0 + 500, N0), (E0 - 500, N0 + 1000)])
     path = write(layer([bowtie], mine_id=["B"]), tmp_path / "b.gpkg")
-    r = greenmine(
-        "check",
-        "prerequisite",
-        "--mines",
+    r = check(
         path,
-        "--id-field",
-        "mine_id",
-        "--redline",
         inputs["redline"],
-        "--out",
         str(tmp_path / "o"),
     )
     assert r.returncode == 0, r.stderr

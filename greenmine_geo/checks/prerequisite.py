@@ -26,8 +26,18 @@ from .blocks import city_region_overlaps, empty_blocks, shared_blocks
 from .mines import MineSet
 from .rules import VERDICT_ORDER, Rule, rule, rule_for
 
-__all__ = ["CONFLICT_COLUMNS", "PrerequisiteResult", "check_prerequisite"]
+__all__ = ["CONFLICT_COLUMNS", "LEADING_COLUMNS", "PrerequisiteResult", "check_prerequisite"]
 
+#: The first columns of the mines table, in this order (part of the CLI contract).
+LEADING_COLUMNS = [
+    "mine_id",
+    "verdict",
+    "contact",
+    "mine_area_m2",
+    "redline_overlap_m2",
+    "redline_overlap_pct",
+    "redline_distance_m",
+]
 CONFLICT_COLUMNS = [
     "mine_id",
     "layer",
@@ -484,17 +494,8 @@ def check_prerequisite(
     verdict, reasons = run.decide(exemptions)
     table = run.table
     table.update(verdict=verdict, reasons=reasons, source=mines.source)
-    front = [
-        "mine_id",
-        "verdict",
-        "contact",
-        "mine_area_m2",
-        "redline_overlap_m2",
-        "redline_overlap_pct",
-        "redline_distance_m",
-    ]
     frame = pd.DataFrame(table)
-    frame = frame[front + [c for c in frame.columns if c not in front]]
+    frame = frame[LEADING_COLUMNS + [c for c in frame.columns if c not in LEADING_COLUMNS]]
     empty_conflicts = gpd.GeoDataFrame(
         columns=CONFLICT_COLUMNS, geometry="geometry", crs=EQUAL_AREA
     )

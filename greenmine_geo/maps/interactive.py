@@ -6,24 +6,13 @@ import folium
 import geopandas as gpd
 import numpy as np
 
-from ..checks.prerequisite import PrerequisiteResult
+from ..checks.prerequisite import LEADING_COLUMNS, PrerequisiteResult
 from ..crs import CGCS2000
 from .styles import DEFAULT_LAYER_COLOUR, LAYER_COLOUR, VERDICT_STYLE
 
 __all__ = ["prerequisite_map"]
 
-_POPUP_FIELDS = [
-    "mine_id",
-    "verdict",
-    "contact",
-    "mine_area_m2",
-    "redline_overlap_m2",
-    "redline_overlap_pct",
-    "redline_distance_m",
-    "league_city",
-    "banner_county",
-    "reasons",
-]
+_POPUP_FIELDS = [*LEADING_COLUMNS, "league_city", "banner_county", "reasons"]
 
 
 def _for_display(gdf: gpd.GeoDataFrame, tolerance_deg: float = 0.0) -> gpd.GeoDataFrame:
