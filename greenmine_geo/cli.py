@@ -32,7 +32,10 @@ class _TqdmProgress:
         if self.enabled:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc=description, delay=2, file=sys.stderr, leave=False)
+            # disable=None: silent when stderr is not a terminal (CI logs, pipes)
+            self.bar = tqdm(
+                total=total, desc=description, delay=2, file=sys.stderr, leave=False, disable=None
+            )
 
     def advance(self, label: str) -> None:
         if self.bar is not None:
@@ -261,3 +264,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         _fail("out of memory; run on fewer mines at a time or a larger machine", 1)
     except OSError as exc:
         _fail(f"{exc.strerror or exc} ({exc.filename or ''}); check the path and permissions", 1)
+    except Exception as exc:  # a bug, not bad input: still one line, traceback on request
+        if os.environ.get("GREENMINE_DEBUG"):
+            raise
+        _fail(
+            f"internal error ({type(exc).__name__}: {exc}); please report it with the command "
+            "and input files (set GREENMINE_DEBUG=1 for the traceback)",
+            1,
+        )

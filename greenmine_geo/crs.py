@@ -135,7 +135,7 @@ def norm_crs(crs: object, *, what: str) -> CRS:
     return out
 
 
-def check_coordinates_fit(crs: CRS, bounds: Iterable[float], *, what: str) -> None:
+def check_coordinates_fit(crs: CRS, bounds: Iterable[float] | None, *, what: str) -> None:
     """Refuse a layer whose coordinates contradict its declared CRS.
 
     The commonest mistake is a GK layer whose eastings carry the zone prefix
@@ -147,12 +147,14 @@ def check_coordinates_fit(crs: CRS, bounds: Iterable[float], *, what: str) -> No
     ----------
     crs : CRS
         The declared CRS.
-    bounds : (minx, miny, maxx, maxy)
-        Layer bounds in that CRS.
+    bounds : (minx, miny, maxx, maxy) or None
+        Layer bounds in that CRS; None (or NaN) for an empty layer.
     """
+    if bounds is None:
+        return  # empty layer: nothing to contradict
     minx, miny, maxx, maxy = bounds
     if not np.all(np.isfinite([minx, miny, maxx, maxy])):
-        return  # empty layer: nothing to contradict
+        return
     aou = crs.area_of_use
     if crs.is_geographic:
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):

@@ -134,7 +134,7 @@ def _redlines(rng: np.random.Generator) -> gpd.GeoDataFrame:
             plon, plat = (
                 (lon, lat) if p == 0 else _offset(lon, lat, *rng.normal(0, radius_km * 900, 2))
             )
-            polys.append(_blob(rng, plon, plat, radius_km * 1000 * rng.uniform(0.5, 0.9), 6000))
+            polys.append(_blob(rng, plon, plat, radius_km * 1000 * rng.uniform(0.5, 0.9), 12000))
         geom = shapely.union_all(polys)
         rows.append({"code": f"HX15{code:04d}", "name": name, "geometry": geom})
     # a later batch that overlaps 阴山北麓 (red-line data often carries such overlaps)

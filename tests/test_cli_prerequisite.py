@@ -245,3 +245,21 @@ def test_bowtie_from_file_keeps_both_lobes(tmp_path, inputs):
     assert row.mine_area_m2 == pytest.approx(500_000, abs=0.5)
     # the fixture red line covers x > 100: FAIL outranks the REVIEW of the repair, both named
     assert row.verdict == "FAIL" and "Self-intersection" in row.reasons
+
+
+def test_empty_files_are_reported_not_crashed_on(inputs, tmp_path):
+    empty_mines = write(layer([], mine_id=[]), tmp_path / "none.gpkg")
+    r = check(empty_mines, inputs["redline"], tmp_path / "a")
+    assert r.returncode == 0, r.stderr
+    assert "nothing to check" in r.stderr
+    table = pd.read_csv(tmp_path / "a" / "prerequisite.csv")
+    assert table.empty and {"mine_id", "verdict", "reasons"} <= set(table.columns)
+
+    empty_red = write(layer([], name=[]), tmp_path / "nored.gpkg")
+    r = check(inputs["mines"], empty_red, tmp_path / "b")
+    assert r.returncode == 0, r.stderr
+    table = pd.read_csv(tmp_path / "b" / "prerequisite.csv")
+    assert (
+        set(table.verdict) == {"REVIEW"}
+        and table.reasons.str.contains("red-line layer is empty").all()
+    )

@@ -477,6 +477,8 @@ def check_prerequisite(
         than twice it, count as touching (REVIEW), not overlapping (FAIL).
     """
     run = _Run(mines, tolerance_m)
+    if run.n == 0:
+        run.warnings.append("the mines layers have no features: there is nothing to check")
     run.mine_notes()
     run.redline(redline)
     for layer in layers:
