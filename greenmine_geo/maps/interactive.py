@@ -26,16 +26,49 @@ def _for_display(gdf: gpd.GeoDataFrame, tolerance_deg: float = 0.0) -> gpd.GeoDa
     return out
 
 
-def prerequisite_map(result: PrerequisiteResult) -> folium.Map:
+def _context(fmap: folium.Map, name: str, gdf: gpd.GeoDataFrame, style: dict[str, object]) -> None:
+    """A background layer (red line, admin boundaries), simplified to ~50 m for display."""
+    label = next((c for c in ("name", "league_city", "banner_county") if c in gdf.columns), None)
+    shown = _for_display(gdf[[c for c in (label, gdf.geometry.name) if c]], 5e-4)
+    folium.GeoJson(
+        shown,
+        name=name,
+        style_function=lambda _f: style,
+        tooltip=folium.GeoJsonTooltip(fields=[label]) if label else None,
+    ).add_to(fmap)
+
+
+def prerequisite_map(
+    result: PrerequisiteResult,
+    *,
+    redline: gpd.GeoDataFrame | None = None,
+    admin: gpd.GeoDataFrame | None = None,
+) -> folium.Map:
     """A map of the prerequisite verdicts: mines coloured by verdict, overlap pieces by layer.
 
-    Layers can be toggled; each mine has a popup with its figures and reasons.
-    Geometries are simplified for display only (never for the numbers).
+    ``redline`` and ``admin`` (any CRS) are drawn behind, for context. Layers can
+    be toggled; each mine has a popup with its figures and reasons. Geometries
+    are simplified for display only (never for the numbers).
     """
     mines = _for_display(result.mines)
     x0, y0, x1, y1 = mines.total_bounds if len(mines) else (97.2, 37.4, 126.1, 53.3)
     fmap = folium.Map(tiles="OpenStreetMap", control_scale=True)
     fmap.fit_bounds([[y0, x0], [y1, x1]])
+    if admin is not None:
+        _context(
+            fmap,
+            "行政区 admin boundaries",
+            admin,
+            {"color": "#616161", "weight": 1, "fillOpacity": 0},
+        )
+    if redline is not None:
+        colour = LAYER_COLOUR["redline"]
+        _context(
+            fmap,
+            "生态保护红线 red line",
+            redline,
+            {"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.25},
+        )
     fields = [f for f in _POPUP_FIELDS if f in mines.columns]
     for verdict, (colour, zh, en) in VERDICT_STYLE.items():
         part = mines[mines["verdict"] == verdict]
