@@ -119,7 +119,11 @@ def read_table_fields(spec: str | os.PathLike[str]) -> list[str]:
 
 
 def read_layer(
-    spec: str | os.PathLike[str], *, what: str, read_geometry: bool = True
+    spec: str | os.PathLike[str],
+    *,
+    what: str,
+    read_geometry: bool = True,
+    sha256: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, LayerSource]:
     """Read a vector layer and describe its source.
 
@@ -132,6 +136,8 @@ def read_layer(
     read_geometry : bool
         False reads attributes only (the geometry column is then empty), for a
         warm run whose prepared geometry comes from the cache.
+    sha256 : str, optional
+        The content hash when the caller already has it (saves hashing twice).
 
     Returns
     -------
@@ -169,7 +175,7 @@ def read_layer(
     source = LayerSource(
         path=str(path),
         layer=layer,
-        sha256=file_sha256(path),
+        sha256=sha256 or file_sha256(path),
         crs=crs.to_string(),
         encoding=encoding or info.get("encoding"),
         features=len(gdf),

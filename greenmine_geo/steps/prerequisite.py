@@ -56,7 +56,7 @@ def load_planning_layer(
     prepared = load_prepared(cache_dir, key)
     if prepared is not None:
         return planning_layer(attrs, name, fields=resolved, prepared=prepared), source, True
-    gdf, source = read_layer(spec, what=what)
+    gdf, source = read_layer(spec, what=what, sha256=source.sha256)
     layer = planning_layer(gdf, name, fields=resolved, what=f"{what} {source.path}")
     save_prepared(cache_dir, key, layer.prepared)
     return layer, source, False
