@@ -25,11 +25,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-from workload import write_workload
 
 from greenmine_geo.config import LayerSpec, PrerequisiteParams
 from greenmine_geo.crs import EQUAL_AREA
 from greenmine_geo.steps.prerequisite import run_prerequisite
+
+from workload import write_workload
 
 TARGET_COLD, TARGET_WARM = 3.0, 20.0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -164,6 +165,117 @@ def _report(outcome: Any) -> None:
     click.echo(f"{os.path.relpath(outcome.out_dir)}: {counts}")
     for w in outcome.warnings:
         click.echo(f"warning: {w}", err=True)
+
+
+def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+@cli.command("review-imagery")
+@click.argument("image", type=click.Path(path_type=Path))
+@click.option("--mines", required=True, help="Mine boundaries (PATH or PATH:LAYER).")
+@click.option("--id-field", required=True, help="Field holding the mine id.")
+@click.option("--mine-id", required=True, help="The mine the image is submitted for.")
+@click.option(
+    "--bands",
+    default=None,
+    metavar="red=R,nir=N[,green=G,blue=B]",
+    help="Band numbers (1-based); default from band descriptions, else blue, green, red, NIR.",
+)
+@click.option(
+    "--acquired",
+    callback=_iso_date,
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Acquisition date the applicant declares.",
+)
+@click.option(
+    "--registry",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory of earlier submissions to compare with; this one is added to it.",
+)
+@click.option(
+    "--buffer-m",
+    type=click.FloatRange(min=0),
+    default=100.0,
+    show_default=True,
+    help="The image must cover the mine plus this buffer (m).",
+)
+@click.option(
+    "--max-resolution-m",
+    type=click.FloatRange(min=0, min_open=True),
+    default=2.0,
+    show_default=True,
+    help="Coarsest acceptable pixel size (m).",
+)
+@click.option(
+    "--review-from",
+    callback=_iso_date,
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Start of the review window (default: one year before today).",
+)
+@click.option(
+    "--review-to",
+    callback=_iso_date,
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="End of the review window (default: today).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output directory.",
+)
+def review_imagery(
+    image: Path,
+    mines: str,
+    id_field: str,
+    mine_id: str,
+    bands: str | None,
+    acquired: date | None,
+    registry: Path | None,
+    buffer_m: float,
+    max_resolution_m: float,
+    review_from: date | None,
+    review_to: date | None,
+    out_dir: Path,
+) -> None:
+    """Review a submitted image for a mine: PASS/WARN/FAIL per check, in review.json and review.html."""
+    from .imagery.review import ReviewSettings
+    from .steps.review import parse_bands, run_review
+
+    today = date.today()
+    settings = ReviewSettings(
+        review_from=review_from or today.replace(year=today.year - 1),
+        review_to=review_to or today,
+        buffer_m=buffer_m,
+        max_resolution_m=max_resolution_m,
+    )
+    outcome = run_review(
+        image,
+        mines,
+        id_field,
+        mine_id,
+        out_dir,
+        bands=parse_bands(bands),
+        acquired=acquired,
+        registry=registry,
+        settings=settings,
+    )
+    failed = [c.id for c in outcome.checks if c.status != "PASS"]
+    click.echo(
+        f"{os.path.relpath(outcome.out_dir)}: {outcome.overall}"
+        + (f" ({', '.join(failed)})" if failed else "")
+    )
 
 
 @cli.command()

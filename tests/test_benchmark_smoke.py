@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 
 import pytest
+
 from conftest import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))

@@ -11,8 +11,9 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-from conftest import E0, N0, gk_box, greenmine, layer, write
 from shapely.geometry import Polygon
+
+from conftest import E0, N0, gk_box, greenmine, layer, write
 
 REQUIRED = [
     "mine_id",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import REPO, greenmine
 
 from greenmine_geo.config import json_schema, load_pipeline
 from greenmine_geo.errors import ConfigError
+
+from conftest import REPO, greenmine
 
 VALID = """\
 name: t

@@ -7,10 +7,11 @@ import json
 import geopandas as gpd
 import pandas as pd
 import pytest
-from conftest import REPO, greenmine
 
 from greenmine_geo.demo import EXEMPTED_MINE, KEY_ZONES, write_demo_data
 from greenmine_geo.io import read_layer
+
+from conftest import REPO, greenmine
 
 
 def test_generator_reproduces_the_committed_demo_data(tmp_path):

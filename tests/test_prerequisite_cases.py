@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import E0, N0, gk_box, layer
 from shapely.geometry import Polygon
 
 from greenmine_geo.checks.mines import prepare_mines
 from greenmine_geo.checks.prerequisite import check_prerequisite
 from greenmine_geo.layers import planning_layer
+
+from conftest import E0, N0, gk_box, layer
 
 
 def run(mines, redline, layers=(), exemptions=None, tolerance_m=0.05):

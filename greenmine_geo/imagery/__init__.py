@@ -1,0 +1,1 @@
+"""Imagery: review of submitted images (and, next, vegetation indices, greening, restoration)."""

@@ -1,0 +1,221 @@
+"""Streaming passes over a submitted raster: the whole image, and the area around a mine.
+
+Both read through :class:`~greenmine_geo.io.untrusted.UntrustedRaster` windows of
+bounded size, so memory stays bounded whatever the image's size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+from rasterio import features
+from rasterio.windows import Window, from_bounds
+from rasterio.windows import transform as window_transform
+
+from ..io.untrusted import UntrustedRaster
+
+__all__ = ["AoiScan", "ImageScan", "scan_aoi", "scan_image"]
+
+#: Longest side of the quicklook (block-averaged full-resolution image).
+QUICKLOOK_SIDE = 512
+_NDVI_BINS = np.linspace(-1, 1, 201)
+
+
+@dataclass
+class ImageScan:
+    """What one pass over the full-resolution pixels established.
+
+    Attributes
+    ----------
+    pixel_sha256 : str
+        Hash of the decoded pixels row by row (independent of tiling and compression).
+    quicklook : ndarray, shape (bands, h, w), float64
+        Block means of valid pixels over ``factor`` × ``factor`` blocks (NaN where none).
+    factor : int
+        Power of two: full-resolution pixels per quicklook pixel along each axis.
+    percentiles : ndarray, shape (bands, 3)
+        2nd, 50th, 98th percentile of each band over valid pixels.
+    valid_fraction : float
+    """
+
+    pixel_sha256: str
+    quicklook: np.ndarray
+    factor: int
+    percentiles: np.ndarray
+    valid_fraction: float
+
+
+def _block_sum(a: np.ndarray, f: int) -> np.ndarray:
+    """Sum over f × f blocks of the last two axes (padded with zeros)."""
+    *lead, h, w = a.shape
+    ph, pw = -h % f, -w % f
+    if ph or pw:
+        a = np.pad(a, [(0, 0)] * len(lead) + [(0, ph), (0, pw)])
+    H, W = a.shape[-2] // f, a.shape[-1] // f
+    return a.reshape(*lead, H, f, W, f).sum(axis=(-3, -1))
+
+
+def scan_image(raster: UntrustedRaster) -> ImageScan:
+    """One pass over every pixel, in row strips of bounded size."""
+    ds = raster.dataset
+    factor = 1
+    while max(ds.width, ds.height) / factor > QUICKLOOK_SIDE:
+        factor *= 2
+    qh, qw = -(-ds.height // factor), -(-ds.width // factor)
+    sums = np.zeros((ds.count, qh, qw))
+    counts = np.zeros((qh, qw))
+    digest = hashlib.sha256(f"{ds.count}x{ds.height}x{ds.width}:{ds.dtypes[0]}".encode())
+    is_int = np.issubdtype(np.dtype(ds.dtypes[0]), np.integer)
+    hists: list[np.ndarray] = []
+    samples: list[np.ndarray] = []
+    valid_total = 0
+    for window in raster.row_windows(rows_multiple=factor):
+        data = raster.read(window)
+        valid = raster.read_mask(window)
+        digest.update(np.ascontiguousarray(data.transpose(1, 0, 2)).tobytes())
+        valid_total += int(valid.sum())
+        q0 = int(window.row_off) // factor
+        block = _block_sum(np.where(valid, data, 0).astype(np.float64), factor)
+        sums[:, q0 : q0 + block.shape[1], :] += block
+        counts[q0 : q0 + block.shape[1], :] += _block_sum(valid.astype(np.float64), factor)
+        if is_int and np.dtype(ds.dtypes[0]).itemsize <= 2:
+            vals = data[:, valid]
+            size = 256 if np.dtype(ds.dtypes[0]).itemsize == 1 else 65536
+            if not hists:
+                hists = [np.zeros(size, np.int64) for _ in range(ds.count)]
+            for b in range(ds.count):
+                hists[b] += np.bincount(vals[b].astype(np.int64), minlength=size)[:size]
+        else:
+            vals = data[:, valid]
+            step = max(vals.shape[1] // 20_000, 1)
+            samples.append(vals[:, ::step].astype(np.float64))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        quicklook = sums / counts
+    if hists:
+        pct = np.array([_hist_percentiles(h, (2, 50, 98)) for h in hists])
+    elif samples and np.concatenate(samples, axis=1).size:
+        pct = np.percentile(np.concatenate(samples, axis=1), (2, 50, 98), axis=1).T
+    else:
+        pct = np.full((ds.count, 3), np.nan)
+    return ImageScan(
+        digest.hexdigest(), quicklook, factor, pct, valid_total / max(ds.width * ds.height, 1)
+    )
+
+
+def _hist_percentiles(hist: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    total = hist.sum()
+    if total == 0:
+        return [float("nan")] * len(qs)
+    cdf = np.cumsum(hist) / total
+    return [float(np.searchsorted(cdf, q / 100)) for q in qs]
+
+
+@dataclass
+class AoiScan:
+    """Counts over the area of interest (mine plus buffer) and the mine itself, in pixels.
+
+    ``ndvi_hist`` is a histogram of NDVI over valid pixels of the AOI (200 bins on
+    [-1, 1]) when red and NIR are known.
+    """
+
+    aoi_pixels: int
+    aoi_valid: int
+    outside_extent_fraction: float
+    mine_pixels: int
+    mine_nodata: int
+    mine_saturated: int
+    mine_cloudlike: int
+    mine_qa_cloud: int
+    looks_green: int
+    looks_green_low_ndvi: int
+    ndvi_hist: np.ndarray | None
+
+
+def scan_aoi(
+    raster: UntrustedRaster,
+    aoi,  # noqa: ANN001 - shapely geometry in the image's CRS
+    mine,  # noqa: ANN001
+    outside_extent_fraction: float,
+    bands: dict[str, int],
+    percentiles: np.ndarray,
+    qa_band: int | None,
+) -> AoiScan:
+    """Stream the AOI's window; rasterise the AOI and the mine per strip (pixel centres)."""
+    ds = raster.dataset
+    full = Window(0, 0, ds.width, ds.height)
+    try:
+        win = from_bounds(*aoi.bounds, transform=ds.transform).round_offsets().round_lengths()
+        win = win.intersection(full)
+    except Exception:  # noqa: BLE001 - rasterio raises WindowError for disjoint windows
+        win = None
+    counts = dict.fromkeys(
+        ("aoi", "valid", "mine", "nodata", "sat", "cloud", "qa", "green", "green_low"), 0
+    )
+    hist = np.zeros(len(_NDVI_BINS) - 1, np.int64) if {"red", "nir"} <= bands.keys() else None
+    dtype = np.dtype(ds.dtypes[0])
+    top = np.iinfo(dtype).max if np.issubdtype(dtype, np.integer) else np.inf
+    bright = percentiles[:, 2] * 0.95 if percentiles.size else None
+    if win is not None and win.width > 0 and win.height > 0:
+        row_bytes = int(win.width) * ds.count * dtype.itemsize
+        step = max(int(raster.limits.window_bytes // max(row_bytes, 1)), 1)
+        for r0 in range(int(win.row_off), int(win.row_off + win.height), step):
+            w = Window(
+                int(win.col_off), r0, int(win.width), min(step, int(win.row_off + win.height) - r0)
+            )
+            tr = window_transform(w, ds.transform)
+            shape = (int(w.height), int(w.width))
+            in_aoi = features.geometry_mask([aoi], shape, tr, invert=True)
+            in_mine = features.geometry_mask([mine], shape, tr, invert=True)
+            if not in_aoi.any():
+                continue
+            data = raster.read(w).astype(np.float64)
+            valid = raster.read_mask(w)
+            counts["aoi"] += int(in_aoi.sum())
+            counts["valid"] += int((in_aoi & valid).sum())
+            counts["mine"] += int(in_mine.sum())
+            counts["nodata"] += int((in_mine & ~valid).sum())
+            counts["sat"] += int((in_mine & valid & (data >= top).any(axis=0)).sum())
+            if bright is not None and np.isfinite(bright).all():
+                mean = data.mean(axis=0)
+                flat = (data.max(axis=0) - data.min(axis=0)) <= 0.2 * np.maximum(mean, 1e-9)
+                is_bright = (data >= bright[:, None, None]).all(axis=0)
+                counts["cloud"] += int((in_mine & valid & is_bright & flat).sum())
+            if qa_band is not None:
+                qa = data[qa_band - 1]
+                counts["qa"] += int((in_mine & valid & np.isin(qa, (3, 8, 9, 10, 11))).sum())
+            if hist is not None:
+                red, nir = data[bands["red"] - 1], data[bands["nir"] - 1]
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    ndvi = (nir - red) / (nir + red)
+                ok = in_aoi & valid & np.isfinite(ndvi)
+                hist += np.histogram(ndvi[ok], _NDVI_BINS)[0]
+                if {"green", "blue"} <= bands.keys():
+                    g, b = data[bands["green"] - 1], data[bands["blue"] - 1]
+                    green = ok & (g > red * 1.05) & (g > b * 1.05)
+                    counts["green"] += int(green.sum())
+                    counts["green_low"] += int((green & (ndvi < 0.2)).sum())
+    return AoiScan(
+        counts["aoi"],
+        counts["valid"],
+        outside_extent_fraction,
+        counts["mine"],
+        counts["nodata"],
+        counts["sat"],
+        counts["cloud"],
+        counts["qa"],
+        counts["green"],
+        counts["green_low"],
+        hist,
+    )
+
+
+def ndvi_percentile(hist: np.ndarray, q: float) -> float:
+    """A percentile (0-100) of NDVI from an :class:`AoiScan` histogram."""
+    total = hist.sum()
+    if total == 0:
+        return float("nan")
+    idx = int(np.searchsorted(np.cumsum(hist) / total, q / 100))
+    centres = (_NDVI_BINS[:-1] + _NDVI_BINS[1:]) / 2
+    return float(centres[min(idx, len(centres) - 1)])

@@ -1,0 +1,317 @@
+"""Opening rasters submitted by applicants: the only way the package opens one.
+
+Every submitted file is treated as hostile. Before GDAL sees a byte:
+
+* the path must be a regular local file: no ``/vsi*`` virtual paths, no URLs,
+  no directories or devices;
+* the file must start with a TIFF or BigTIFF signature (``II*\\0``, ``MM\\0*``,
+  ``II+\\0``, ``MM\\0+``): a VRT renamed ``.tif`` (XML that can read any local
+  file), HDF, JPEG or PNG never reaches a GDAL driver.
+
+GDAL itself is configured before rasterio is first imported (``GDAL_SKIP`` of
+VRT and network drivers, ``GDAL_DRIVER_PATH=disable``, no PAM ``.aux.xml``
+sidecars, no directory listing for sidecars, internal georeferencing only,
+no network access), and the file is opened with the GTiff driver alone. Then
+the declared size is bounded before any pixel is decoded: pixels, bands,
+declared bytes against the file's size (a 2 MB file declaring 120 GB is a
+decompression bomb), bytes of one block, and the compression. Pixels are read
+in windows of bounded size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# Set before rasterio's GDAL registers its drivers; forced, not defaulted: these files are hostile.
+_GDAL_HARDENING = {
+    "GDAL_SKIP": "VRT,GTI,MRF,WMS,WMTS,WCS,HTTP,DAAS,EEDA,EEDAI,OGCAPI,STACIT,STACTA,PLMOSAIC,NGW",
+    "GDAL_DRIVER_PATH": "disable",
+    "GDAL_PAM_ENABLED": "NO",
+    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
+    "GDAL_GEOREF_SOURCES": "INTERNAL",
+    "CPL_VSIL_CURL_ALLOWED_FILENAME": "/nonexistent/greenmine-no-network",
+    "GDAL_HTTP_TIMEOUT": "1",
+    "GTIFF_IGNORE_READ_ERRORS": "NO",
+}
+#: Whether the process environment was hardened before rasterio was first imported.
+HARDENED_AT_IMPORT = "rasterio" not in sys.modules
+os.environ.update(_GDAL_HARDENING)
+
+import numpy as np  # noqa: E402
+import rasterio  # noqa: E402
+from rasterio.errors import RasterioError  # noqa: E402
+from rasterio.windows import Window  # noqa: E402
+
+from ..errors import InputError  # noqa: E402
+
+__all__ = [
+    "HARDENED_AT_IMPORT",
+    "Limits",
+    "UntrustedRaster",
+    "UntrustedRasterError",
+    "open_untrusted",
+    "sniff_tiff",
+]
+
+_TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+_ALLOWED_COMPRESSION = {
+    None,
+    "NONE",
+    "LZW",
+    "DEFLATE",
+    "ADOBE_DEFLATE",
+    "ZSTD",
+    "PACKBITS",
+    "JPEG",
+    "WEBP",
+    "LERC",
+    "LERC_DEFLATE",
+    "LERC_ZSTD",
+    "LZMA",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what a submitted raster may declare and on what one read may cost.
+
+    Attributes
+    ----------
+    max_pixels : int
+        Width × height (default 40 000 × 40 000).
+    max_bands : int
+    max_declared_bytes : int
+        Width × height × bands × bytes per sample (default 32 GiB).
+    max_compression_ratio : float
+        Declared bytes / file bytes. Real imagery, even with large nodata areas,
+        stays under ~200:1; a sparse or crafted file declares far more.
+    max_block_bytes : int
+        Decoded size of one TIFF block (tile or strip) (default 64 MiB).
+    window_bytes : int
+        Decoded size of one windowed read (default 64 MiB).
+    """
+
+    max_pixels: int = 40_000 * 40_000
+    max_bands: int = 32
+    max_declared_bytes: int = 32 * 2**30
+    max_compression_ratio: float = 1000.0
+    max_block_bytes: int = 64 * 2**20
+    window_bytes: int = 64 * 2**20
+
+
+class UntrustedRasterError(InputError):
+    """A submitted raster is refused. ``check`` names the review check it fails."""
+
+    def __init__(self, check: str, message: str, evidence: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.check = check
+        self.evidence = evidence or {}
+
+
+def sniff_tiff(path: Path) -> str:
+    """Return ``"TIFF"`` or ``"BigTIFF"`` from the first bytes, or raise.
+
+    The error message describes the file's kind, never its content.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head[:4] in _TIFF_MAGIC[:2]:
+        return "TIFF"
+    if head[:4] in _TIFF_MAGIC[2:]:
+        return "BigTIFF"
+    kind = (
+        "XML text (e.g. a VRT)"
+        if head.lstrip()[:1] == b"<"
+        else "HDF"
+        if head[1:4] == b"HDF" or head[:4] == b"\x0e\x03\x13\x01"
+        else "JPEG"
+        if head[:2] == b"\xff\xd8"
+        else "PNG"
+        if head[:4] == b"\x89PNG"
+        else "JPEG 2000"
+        if head[4:8] == b"jP  "
+        else "empty"
+        if not head
+        else "not a known image format"
+    )
+    raise UntrustedRasterError("format", f"not a GeoTIFF: the file is {kind}; submit a GeoTIFF/COG")
+
+
+def _check_path(path: str | os.PathLike[str]) -> Path:
+    text = os.fspath(path)
+    if text.startswith("/vsi") or "://" in text or text.startswith(("http:", "https:", "ftp:")):
+        raise UntrustedRasterError(
+            "format", "remote and virtual (/vsi*) paths are refused; give a local file"
+        )
+    p = Path(text)
+    try:
+        mode = p.stat().st_mode
+    except OSError as exc:
+        raise InputError(f"{p} cannot be read ({exc.strerror}); check the path") from exc
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{p} is not a regular file; give the image file")
+    return p
+
+
+@dataclass
+class UntrustedRaster:
+    """An opened submitted raster whose declared size has been bounded.
+
+    Attributes
+    ----------
+    dataset : rasterio.DatasetReader
+        Opened with the GTiff driver only; read it through :meth:`windows`.
+    facts : dict
+        What the opening established (signature, size, compression, blocks).
+    """
+
+    dataset: Any
+    limits: Limits
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def row_windows(self, rows_multiple: int = 1) -> Iterator[Window]:
+        """Full-width row strips of at most ``limits.window_bytes`` decoded bytes, top to bottom.
+
+        Strip height is a multiple of ``rows_multiple`` (and of the block height
+        where that fits), so consumers can aggregate whole blocks of rows.
+        """
+        ds = self.dataset
+        row_bytes = ds.width * ds.count * np.dtype(ds.dtypes[0]).itemsize
+        block_h = ds.block_shapes[0][0] if ds.block_shapes else 1
+        step = np.lcm(max(block_h, 1), max(rows_multiple, 1))
+        rows = max(int(self.limits.window_bytes // max(row_bytes, 1)) // step * step, step)
+        for top in range(0, ds.height, rows):
+            yield Window(0, top, ds.width, min(rows, ds.height - top))
+
+    def read(self, window: Window, bands: list[int] | None = None) -> np.ndarray:
+        """Read a window (bounded by :attr:`Limits.window_bytes`) as a (bands, rows, cols) array."""
+        ds = self.dataset
+        indexes = bands or list(range(1, ds.count + 1))
+        nbytes = int(window.width * window.height * len(indexes) * np.dtype(ds.dtypes[0]).itemsize)
+        if nbytes > self.limits.window_bytes:
+            raise UntrustedRasterError(
+                "dimensions", f"a read of {nbytes / 2**20:.0f} MiB exceeds the window limit"
+            )
+        try:
+            return ds.read(indexes, window=window)
+        except RasterioError as exc:
+            raise UntrustedRasterError(
+                "format", f"the file is truncated or corrupt ({' '.join(str(exc).split())[:200]})"
+            ) from exc
+
+    def read_mask(self, window: Window) -> np.ndarray:
+        """Valid-data mask of a window (True where every band has data)."""
+        try:
+            return self.dataset.dataset_mask(window=window) > 0
+        except RasterioError as exc:
+            raise UntrustedRasterError(
+                "format", f"the file is truncated or corrupt ({' '.join(str(exc).split())[:200]})"
+            ) from exc
+
+
+def _bound(ds: Any, file_bytes: int, limits: Limits) -> dict[str, Any]:
+    itemsize = max(np.dtype(dt).itemsize for dt in ds.dtypes)
+    pixels = ds.width * ds.height
+    declared = pixels * ds.count * itemsize
+    block_h, block_w = ds.block_shapes[0] if ds.block_shapes else (ds.height, ds.width)
+    block_bytes = (
+        block_h
+        * block_w
+        * itemsize
+        * (ds.count if ds.interleaving and ds.interleaving.name == "PIXEL" else 1)
+    )
+    compression = ds.compression.name.upper() if ds.compression else None
+    facts = {
+        "width": ds.width,
+        "height": ds.height,
+        "bands": ds.count,
+        "dtype": ds.dtypes[0],
+        "declared_bytes": declared,
+        "file_bytes": file_bytes,
+        "compression_ratio": round(declared / max(file_bytes, 1), 1),
+        "block_shape": [block_h, block_w],
+        "compression": compression,
+    }
+    if ds.count < 1 or ds.count > limits.max_bands:
+        raise UntrustedRasterError(
+            "dimensions",
+            f"{ds.count} bands declared; at most {limits.max_bands} are accepted",
+            facts,
+        )
+    if pixels > limits.max_pixels:
+        raise UntrustedRasterError(
+            "dimensions",
+            f"{ds.width} × {ds.height} pixels declared; at most {limits.max_pixels:,} are accepted",
+            facts,
+        )
+    if declared > limits.max_declared_bytes:
+        raise UntrustedRasterError(
+            "dimensions",
+            f"declares {declared / 2**30:.1f} GiB of pixels; at most {limits.max_declared_bytes / 2**30:.0f} GiB are accepted",
+            facts,
+        )
+    if declared / max(file_bytes, 1) > limits.max_compression_ratio:
+        raise UntrustedRasterError(
+            "dimensions",
+            f"a {file_bytes / 2**20:.1f} MiB file declares {declared / 2**30:.1f} GiB of pixels "
+            f"({declared / max(file_bytes, 1):,.0f}:1): a decompression bomb or a sparse file",
+            facts,
+        )
+    if block_bytes > limits.max_block_bytes:
+        raise UntrustedRasterError(
+            "dimensions",
+            f"one block decodes to {block_bytes / 2**20:.0f} MiB (limit {limits.max_block_bytes / 2**20:.0f} MiB); re-save the image tiled",
+            facts,
+        )
+    if compression not in _ALLOWED_COMPRESSION:
+        raise UntrustedRasterError(
+            "format",
+            f"compression {compression} is not accepted; use DEFLATE, LZW, ZSTD or none",
+            facts,
+        )
+    return facts
+
+
+@contextlib.contextmanager
+def open_untrusted(
+    path: str | os.PathLike[str], limits: Limits | None = None, *, overview_level: int | None = None
+) -> Iterator[UntrustedRaster]:
+    """Open a submitted raster safely (see the module docstring).
+
+    Raises
+    ------
+    UntrustedRasterError
+        The file is refused; ``.check`` is ``format`` or ``dimensions``.
+    InputError
+        The path is not a readable regular file (a usage error, not a finding).
+    """
+    limits = limits or Limits()
+    p = _check_path(path)
+    signature = sniff_tiff(p)
+    env = {k: v for k, v in _GDAL_HARDENING.items() if k not in ("GDAL_SKIP", "GDAL_DRIVER_PATH")}
+    try:
+        with rasterio.Env(**env):
+            kwargs = {"overview_level": overview_level} if overview_level is not None else {}
+            ds = rasterio.open(p, driver="GTiff", sharing=False, **kwargs)
+    except RasterioError as exc:
+        raise UntrustedRasterError(
+            "format",
+            f"the TIFF cannot be opened: truncated or corrupt ({' '.join(str(exc).split())[:200]})",
+        ) from exc
+    try:
+        if ds.driver != "GTiff":  # pragma: no cover - the driver allow-list makes this impossible
+            raise UntrustedRasterError("format", f"opened by driver {ds.driver}, not GTiff")
+        facts = _bound(ds, p.stat().st_size, limits)
+        facts["signature"] = signature
+        facts["hardened_at_import"] = HARDENED_AT_IMPORT
+        with rasterio.Env(**env):
+            yield UntrustedRaster(ds, limits, facts)
+    finally:
+        ds.close()

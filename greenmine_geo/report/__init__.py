@@ -1,0 +1,1 @@
+"""Reports people read: HTML pages assembled from check results."""

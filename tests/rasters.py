@@ -1,0 +1,71 @@
+"""Raster test data made in code: honest images and hostile files.
+
+The mine of these tests is the 200 m × 200 m square [0, 200]² relative to
+(E0, N0) in GK zone 37 (EPSG:4525); its 100 m buffer spans [-100, 300]².
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.transform import from_origin
+
+from conftest import E0, N0, gk_box, layer, write
+
+CRS = "EPSG:4525"
+
+
+def mines_file(tmp_path: Path) -> str:
+    return write(layer([gk_box(0, 0, 200, 200)], mine_id=["M1"]), tmp_path / "mines.gpkg")
+
+
+def vegetated(h: int, w: int, seed: int = 0) -> np.ndarray:
+    """Blue, green, red, NIR digital numbers of a grassland: NIR ≫ red (NDVI ≈ 0.6)."""
+    rng = np.random.default_rng(seed)
+    base = np.array([300, 500, 400, 1600], dtype=float)[:, None, None]
+    return (base * (1 + 0.1 * rng.standard_normal((4, h, w)))).clip(1, 4000).astype("uint16")
+
+
+def write_image(
+    path: Path,
+    data: np.ndarray,
+    *,
+    x0: float = -300.0,
+    y0: float = 500.0,
+    pixel: float = 1.0,
+    crs: str | None = CRS,
+    tags: dict[str, str] | None = None,
+    overviews: list[int] | None = None,
+    compress: str = "deflate",
+    colorinterp: list | None = None,
+    nodata: float | None = None,
+) -> Path:
+    """A tiled GeoTIFF whose top-left corner is (E0 + x0, N0 + y0)."""
+    bands, h, w = data.shape
+    profile = {
+        "driver": "GTiff",
+        "width": w,
+        "height": h,
+        "count": bands,
+        "dtype": data.dtype.name,
+        "transform": from_origin(E0 + x0, N0 + y0, pixel, pixel),
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
+        "compress": compress,
+    }
+    if crs:
+        profile["crs"] = crs
+    if nodata is not None:
+        profile["nodata"] = nodata
+    with rasterio.open(path, "w", **profile) as ds:
+        ds.write(data)
+        if tags:
+            ds.update_tags(**tags)
+        if colorinterp:
+            ds.colorinterp = colorinterp
+        if overviews:
+            ds.build_overviews(overviews, rasterio.enums.Resampling.average)
+    return path

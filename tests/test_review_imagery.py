@@ -1,0 +1,385 @@
+"""The imagery review, as a reviewer runs it, on honest and hostile files made in code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.enums import ColorInterp
+
+from conftest import greenmine
+from rasters import mines_file, vegetated, write_image
+
+WINDOW = ["--review-from", "2026-01-01", "--review-to", "2026-12-31"]
+
+
+def review(image, tmp_path: Path, *extra: str, out: str = "out"):
+    r = greenmine(
+        "review-imagery",
+        str(image),
+        "--mines",
+        mines_file(tmp_path),
+        "--id-field",
+        "mine_id",
+        "--mine-id",
+        "M1",
+        *WINDOW,
+        *extra,
+        "--out",
+        str(tmp_path / out),
+    )
+    assert r.returncode == 0, r.stderr
+    result = json.loads((tmp_path / out / "review.json").read_text("utf-8"))
+    return result, {c["id"]: c for c in result["checks"]}
+
+
+IDS = [
+    "format",
+    "dimensions",
+    "crs",
+    "coverage",
+    "resolution",
+    "bands",
+    "date",
+    "nodata_cloud",
+    "overviews",
+    "duplicate",
+    "spectral_consistency",
+]
+
+
+def test_honest_image_passes_every_check(tmp_path):
+    img = write_image(tmp_path / "ok.tif", vegetated(800, 800), overviews=[2, 4, 8])
+    result, checks = review(
+        img,
+        tmp_path,
+        "--bands",
+        "red=3,nir=4,green=2,blue=1",
+        "--acquired",
+        "2026-07-15",
+        "--registry",
+        str(tmp_path / "reg"),
+    )
+    assert [c["id"] for c in result["checks"]] == IDS
+    assert {k: c["status"] for k, c in checks.items()} == dict.fromkeys(IDS, "PASS"), result
+    assert result["overall"] == "PASS"
+    assert checks["resolution"]["evidence"]["gsd_x_m"] == pytest.approx(1.0, abs=0.01)
+    assert checks["coverage"]["evidence"]["uncovered_pct"] == pytest.approx(0, abs=0.01)
+    html = (tmp_path / "out" / "review.html").read_text("utf-8")
+    assert "影像审查" in html and "PASS" in html
+
+
+def test_vrt_disguised_as_tif_is_refused_without_reading_its_target(tmp_path):
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(b"TOPSECRET-CONTENT-" * 100)
+    vrt = tmp_path / "image.tif"
+    vrt.write_text(f"""<VRTDataset rasterXSize="10" rasterYSize="10">
+  <VRTRasterBand dataType="Byte" band="1" subClass="VRTRawRasterBand">
+    <SourceFilename relativetoVRT="0">{secret}</SourceFilename>
+    <ImageOffset>0</ImageOffset><PixelOffset>1</PixelOffset><LineOffset>10</LineOffset>
+  </VRTRasterBand></VRTDataset>""")
+    result, checks = review(vrt, tmp_path)
+    assert checks["format"]["status"] == "FAIL" and "not a GeoTIFF" in checks["format"]["message"]
+    assert result["overall"] == "FAIL"
+    for f in (tmp_path / "out").iterdir():
+        assert b"TOPSECRET" not in f.read_bytes(), f
+        assert str(secret).encode() not in f.read_bytes(), f
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (b"\x89HDF\r\n\x1a\n" + bytes(100), "HDF"),
+        (b"\xff\xd8\xff\xe0" + bytes(100), "JPEG"),
+        (b"", "empty"),
+    ],
+)
+def test_other_formats_fail_format(tmp_path, content, kind):
+    f = tmp_path / "x.tif"
+    f.write_bytes(content)
+    _, checks = review(f, tmp_path)
+    assert checks["format"]["status"] == "FAIL" and kind in checks["format"]["message"]
+
+
+def test_aux_xml_sidecar_cannot_move_the_georeferencing(tmp_path):
+    img = write_image(tmp_path / "img.tif", vegetated(800, 800))
+    # a sidecar that would move the image 10 km east, off the mine
+    (tmp_path / "img.tif.aux.xml").write_text(
+        "<PAMDataset><GeoTransform>37509700, 1, 0, 4500500, 0, -1</GeoTransform></PAMDataset>"
+    )
+    _, checks = review(img, tmp_path, "--bands", "red=3,nir=4")
+    assert checks["coverage"]["status"] == "PASS"
+
+
+def test_sparse_file_declaring_a_huge_image_is_a_bomb(tmp_path):
+    bomb = tmp_path / "bomb.tif"
+    with rasterio.open(
+        bomb,
+        "w",
+        driver="GTiff",
+        width=40_000,
+        height=40_000,
+        count=1,
+        dtype="uint8",
+        tiled=True,
+        blockxsize=512,
+        blockysize=512,
+        sparse_ok=True,
+        crs="EPSG:4525",
+        transform=rasterio.transform.from_origin(37_500_000, 4_500_000, 1, 1),
+    ):
+        pass
+    assert bomb.stat().st_size < 2**20
+    _, checks = review(bomb, tmp_path)
+    assert checks["dimensions"]["status"] == "FAIL"
+    assert "decompression bomb" in checks["dimensions"]["message"]
+    assert checks["format"]["status"] == "PASS"
+
+
+def test_truncated_tiff_fails_format(tmp_path):
+    img = write_image(tmp_path / "img.tif", vegetated(800, 800), compress="none")
+    data = img.read_bytes()
+    img.write_bytes(data[: len(data) // 2])
+    _, checks = review(img, tmp_path, "--bands", "red=3,nir=4")
+    assert checks["format"]["status"] == "FAIL" or checks["dimensions"]["status"] == "FAIL"
+    assert "truncated or corrupt" in (checks["format"]["message"] + checks["dimensions"]["message"])
+
+
+def test_stale_overviews_are_caught(tmp_path):
+    img = write_image(tmp_path / "img.tif", vegetated(800, 800), overviews=[2, 4, 8])
+    # bare soil painted over the full resolution afterwards; the overviews still show grass
+    with rasterio.open(img, "r+") as ds:
+        ds.write(
+            np.full((4, 400, 400), [[[900]], [[1000]], [[1100]], [[1200]]], dtype="uint16"),
+            window=rasterio.windows.Window(200, 200, 400, 400),
+        )
+    _, checks = review(img, tmp_path, "--bands", "red=3,nir=4")
+    ov = checks["overviews"]
+    assert ov["status"] == "FAIL", ov
+    assert ov["evidence"]["mismatch_pct"] > 10  # a quarter of the image was repainted
+
+
+def test_same_pixels_with_another_date_are_caught(tmp_path):
+    pixels = vegetated(800, 800, seed=3)
+    first = write_image(tmp_path / "2025.tif", pixels)
+    again = write_image(tmp_path / "2026.tif", pixels, compress="lzw")  # re-encoded, same pixels
+    reg = str(tmp_path / "registry")
+    _, c1 = review(
+        first,
+        tmp_path,
+        "--bands",
+        "red=3,nir=4",
+        "--acquired",
+        "2026-06-01",
+        "--registry",
+        reg,
+        out="a",
+    )
+    assert c1["duplicate"]["status"] == "PASS"
+    _, c2 = review(
+        again,
+        tmp_path,
+        "--bands",
+        "red=3,nir=4",
+        "--acquired",
+        "2026-08-20",
+        "--registry",
+        reg,
+        out="b",
+    )
+    dup = c2["duplicate"]
+    assert dup["status"] == "FAIL" and "identical pixels" in dup["message"]
+    assert dup["evidence"]["earlier_image"] == "2025.tif"
+    assert dup["evidence"]["earlier_claimed_date"] == "2026-06-01"
+
+
+def test_near_identical_content_is_caught(tmp_path):
+    pixels = vegetated(800, 800, seed=4)
+    first = write_image(tmp_path / "a.tif", pixels)
+    brighter = (pixels.astype(float) * 1.01).astype("uint16")  # recompressed and slightly edited
+    second = write_image(tmp_path / "b.tif", brighter)
+    reg = str(tmp_path / "registry")
+    review(
+        first,
+        tmp_path,
+        "--bands",
+        "red=3,nir=4",
+        "--acquired",
+        "2026-06-01",
+        "--registry",
+        reg,
+        out="a",
+    )
+    _, c2 = review(
+        second,
+        tmp_path,
+        "--bands",
+        "red=3,nir=4",
+        "--acquired",
+        "2026-08-20",
+        "--registry",
+        reg,
+        out="b",
+    )
+    assert c2["duplicate"]["status"] == "FAIL" and "near-identical" in c2["duplicate"]["message"]
+
+
+def test_different_images_are_not_duplicates(tmp_path):
+    reg = str(tmp_path / "registry")
+    a = write_image(tmp_path / "a.tif", vegetated(800, 800, seed=5))
+    b_pixels = vegetated(800, 800, seed=6)
+    b_pixels[:, :400, :] //= 3  # a different scene: dark northern half
+    b = write_image(tmp_path / "b.tif", b_pixels)
+    review(
+        a,
+        tmp_path,
+        "--bands",
+        "red=3,nir=4",
+        "--acquired",
+        "2026-06-01",
+        "--registry",
+        reg,
+        out="a",
+    )
+    _, c2 = review(
+        b,
+        tmp_path,
+        "--bands",
+        "red=3,nir=4",
+        "--acquired",
+        "2026-08-20",
+        "--registry",
+        reg,
+        out="b",
+    )
+    assert c2["duplicate"]["status"] == "PASS"
+
+
+def test_rgb_only_image_fails_bands(tmp_path):
+    rgb = vegetated(800, 800)[[2, 1, 0]].astype("uint8")
+    img = write_image(
+        tmp_path / "rgb.tif",
+        rgb,
+        colorinterp=[ColorInterp.red, ColorInterp.green, ColorInterp.blue],
+    )
+    _, checks = review(img, tmp_path)
+    assert checks["bands"]["status"] == "FAIL" and "RGB-only" in checks["bands"]["message"]
+
+
+def test_swapped_red_and_nir_fail_bands(tmp_path):
+    img = write_image(tmp_path / "img.tif", vegetated(800, 800))
+    _, checks = review(img, tmp_path, "--bands", "red=4,nir=3")
+    assert checks["bands"]["status"] == "FAIL" and "swapped" in checks["bands"]["message"]
+
+
+def test_image_missing_half_of_the_mine(tmp_path):
+    # the image ends at x = 100, the centre line of the mine's buffered square [-100, 300]:
+    # by symmetry exactly half of the mine-plus-buffer is uncovered
+    img = write_image(tmp_path / "half.tif", vegetated(800, 400), x0=-300.0)
+    _, checks = review(img, tmp_path, "--bands", "red=3,nir=4")
+    cov = checks["coverage"]
+    assert cov["status"] == "FAIL"
+    assert cov["evidence"]["uncovered_pct"] == pytest.approx(50.0, abs=0.2)
+
+
+def test_nodata_inside_the_mine(tmp_path):
+    data = vegetated(800, 800)
+    data[:, 300:400, 300:500] = 0  # 100 × 200 m of the 200 × 200 m mine: 50 %
+    img = write_image(tmp_path / "holes.tif", data, nodata=0)
+    _, checks = review(img, tmp_path, "--bands", "red=3,nir=4")
+    nc = checks["nodata_cloud"]
+    assert nc["status"] == "FAIL" and nc["evidence"]["nodata_pct"] == pytest.approx(50.0, abs=0.5)
+
+
+def test_image_without_crs(tmp_path):
+    img = write_image(tmp_path / "nocrs.tif", vegetated(800, 800), crs=None)
+    result, checks = review(img, tmp_path, "--bands", "red=3,nir=4")
+    assert checks["crs"]["status"] == "FAIL" and checks["coverage"]["status"] == "FAIL"
+    assert result["overall"] == "FAIL"
+
+
+def test_dates(tmp_path):
+    img = write_image(
+        tmp_path / "img.tif", vegetated(800, 800), tags={"TIFFTAG_DATETIME": "2019:07:01 10:00:00"}
+    )
+    _, checks = review(img, tmp_path, "--bands", "red=3,nir=4", "--acquired", "2026-07-01")
+    assert checks["date"]["status"] == "FAIL" and "re-dated" in checks["date"]["message"]
+    plain = write_image(tmp_path / "plain.tif", vegetated(800, 800))
+    _, checks = review(plain, tmp_path, "--bands", "red=3,nir=4", out="b")
+    assert checks["date"]["status"] == "WARN"
+    _, checks = review(
+        plain, tmp_path, "--bands", "red=3,nir=4", "--acquired", "2026-01-15", out="c"
+    )
+    assert checks["date"]["status"] == "FAIL" and "growing season" in checks["date"]["message"]
+
+
+def test_green_paint_is_flagged(tmp_path):
+    data = vegetated(800, 800)
+    # painted green: green brightest in RGB, but NIR no brighter than red
+    data[:, 300:500, 300:500] = np.array([200, 900, 400, 420], dtype="uint16")[:, None, None]
+    img = write_image(tmp_path / "paint.tif", data)
+    _, checks = review(img, tmp_path, "--bands", "red=3,nir=4,green=2,blue=1")
+    assert checks["spectral_consistency"]["status"] == "WARN"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--mine-id", "NOPE"], "is not in"),
+        (["--bands", "red=x"], "--bands"),
+        (["--acquired", "July"], "YYYY-MM-DD"),
+    ],
+)
+def test_misuse_is_one_line_and_nonzero(tmp_path, args, needle):
+    img = write_image(tmp_path / "img.tif", vegetated(100, 100))
+    base = {
+        "--mines": mines_file(tmp_path),
+        "--id-field": "mine_id",
+        "--mine-id": "M1",
+        "--out": str(tmp_path / "o"),
+    }
+    base.update(dict(zip(args[::2], args[1::2], strict=True)))
+    r = greenmine("review-imagery", str(img), *[x for kv in base.items() for x in kv])
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and needle in r.stderr, (
+        r.stderr
+    )
+
+
+def test_missing_image_is_misuse(tmp_path):
+    r = greenmine(
+        "review-imagery",
+        str(tmp_path / "nope.tif"),
+        "--mines",
+        mines_file(tmp_path),
+        "--id-field",
+        "mine_id",
+        "--mine-id",
+        "M1",
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert r.returncode == 2 and "does not exist" in r.stderr
+
+
+def test_only_the_hardened_module_imports_rasterio():
+    pkg = Path(__file__).resolve().parents[1] / "greenmine_geo"
+    offenders = [
+        p.relative_to(pkg).as_posix()
+        for p in pkg.rglob("*.py")
+        if "import rasterio" in p.read_text("utf-8")
+        and p.name != "untrusted.py"
+        and "rasterio import" not in p.read_text("utf-8")
+    ]
+    assert offenders == []
+    users = [
+        p.relative_to(pkg).as_posix()
+        for p in pkg.rglob("*.py")
+        if "from rasterio" in p.read_text("utf-8")
+    ]
+    # modules using rasterio helpers must load the hardened opener first
+    for rel in users:
+        text = (pkg / rel).read_text("utf-8")
+        assert rel == "io/untrusted.py" or "untrusted" in text, rel
