@@ -10,11 +10,15 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-from rasterio import features
-from rasterio.windows import Window, from_bounds
-from rasterio.windows import transform as window_transform
 
-from ..io.untrusted import UntrustedRaster
+from ..io.untrusted import (
+    UntrustedRaster,
+    Window,
+    WindowError,
+    from_bounds,
+    geometry_mask,
+    window_transform,
+)
 
 __all__ = ["AoiScan", "ImageScan", "scan_aoi", "scan_image"]
 
@@ -47,69 +51,65 @@ class ImageScan:
     valid_fraction: float
 
 
-def _block_sum(a: np.ndarray, f: int) -> np.ndarray:
-    """Sum over f × f blocks of the last two axes (padded with zeros)."""
-    *lead, h, w = a.shape
-    ph, pw = -h % f, -w % f
-    if ph or pw:
-        a = np.pad(a, [(0, 0)] * len(lead) + [(0, ph), (0, pw)])
-    H, W = a.shape[-2] // f, a.shape[-1] // f
-    return a.reshape(*lead, H, f, W, f).sum(axis=(-3, -1))
+def _block_sum(a: np.ndarray, f: int, row0: int) -> tuple[int, np.ndarray]:
+    """Sums over the f × f cells of a global grid, for rows ``row0 …`` of the image.
+
+    Returns the first cell row and the sums, shape ``(..., cell rows, ceil(w / f))``;
+    ``row0`` need not be a multiple of ``f``.
+    """
+    h, w = a.shape[-2:]
+    cols = np.add.reduceat(a, np.arange(0, w, f), axis=-1)
+    starts = np.unique(np.concatenate([[0], np.arange(-row0 % f, h, f)]))
+    return row0 // f, np.add.reduceat(cols, starts, axis=-2)
 
 
 def scan_image(raster: UntrustedRaster) -> ImageScan:
-    """One pass over every pixel, in row strips of bounded size."""
+    """One pass over every pixel, in row strips of bounded size.
+
+    Percentiles come from a regular sample of about four million pixels per
+    band (every ``stride``-th row and column), plenty for thresholds.
+    """
     ds = raster.dataset
     factor = 1
     while max(ds.width, ds.height) / factor > QUICKLOOK_SIDE:
         factor *= 2
+    stride = max(1, int(np.ceil(np.sqrt(ds.width * ds.height / 4e6))))
     qh, qw = -(-ds.height // factor), -(-ds.width // factor)
     sums = np.zeros((ds.count, qh, qw))
     counts = np.zeros((qh, qw))
     digest = hashlib.sha256(f"{ds.count}x{ds.height}x{ds.width}:{ds.dtypes[0]}".encode())
-    is_int = np.issubdtype(np.dtype(ds.dtypes[0]), np.integer)
-    hists: list[np.ndarray] = []
     samples: list[np.ndarray] = []
     valid_total = 0
-    for window in raster.row_windows(rows_multiple=factor):
+    for window in raster.row_windows():
         data = raster.read(window)
         valid = raster.read_mask(window)
-        digest.update(np.ascontiguousarray(data.transpose(1, 0, 2)).tobytes())
-        valid_total += int(valid.sum())
-        q0 = int(window.row_off) // factor
-        block = _block_sum(np.where(valid, data, 0).astype(np.float64), factor)
-        sums[:, q0 : q0 + block.shape[1], :] += block
-        counts[q0 : q0 + block.shape[1], :] += _block_sum(valid.astype(np.float64), factor)
-        if is_int and np.dtype(ds.dtypes[0]).itemsize <= 2:
-            vals = data[:, valid]
-            size = 256 if np.dtype(ds.dtypes[0]).itemsize == 1 else 65536
-            if not hists:
-                hists = [np.zeros(size, np.int64) for _ in range(ds.count)]
-            for b in range(ds.count):
-                hists[b] += np.bincount(vals[b].astype(np.int64), minlength=size)[:size]
+        # row by row, so the hash does not depend on tiling or compression
+        digest.update(np.ascontiguousarray(data.transpose(1, 0, 2)).data)
+        row0 = int(window.row_off)
+        values = data.astype(np.float32)
+        if valid.all():
+            valid_total += valid.size
         else:
-            vals = data[:, valid]
-            step = max(vals.shape[1] // 20_000, 1)
-            samples.append(vals[:, ::step].astype(np.float64))
+            valid_total += int(valid.sum())
+            values[:, ~valid] = 0
+        q0, block = _block_sum(values, factor, row0)
+        _, cell_counts = _block_sum(valid.astype(np.float32), factor, row0)
+        sums[:, q0 : q0 + block.shape[1], :] += block
+        counts[q0 : q0 + block.shape[1], :] += cell_counts
+        first = -row0 % stride  # sampled rows are multiples of stride in image coordinates
+        picked = valid[first::stride, ::stride]
+        samples.append(data[:, first::stride, ::stride][:, picked].astype(np.float32))
     with np.errstate(invalid="ignore", divide="ignore"):
         quicklook = sums / counts
-    if hists:
-        pct = np.array([_hist_percentiles(h, (2, 50, 98)) for h in hists])
-    elif samples and np.concatenate(samples, axis=1).size:
-        pct = np.percentile(np.concatenate(samples, axis=1), (2, 50, 98), axis=1).T
-    else:
-        pct = np.full((ds.count, 3), np.nan)
+    sample = np.concatenate(samples, axis=1) if samples else np.empty((ds.count, 0))
+    pct = (
+        np.percentile(sample, (2, 50, 98), axis=1).T
+        if sample.shape[1]
+        else np.full((ds.count, 3), np.nan)
+    )
     return ImageScan(
         digest.hexdigest(), quicklook, factor, pct, valid_total / max(ds.width * ds.height, 1)
     )
-
-
-def _hist_percentiles(hist: np.ndarray, qs: tuple[float, ...]) -> list[float]:
-    total = hist.sum()
-    if total == 0:
-        return [float("nan")] * len(qs)
-    cdf = np.cumsum(hist) / total
-    return [float(np.searchsorted(cdf, q / 100)) for q in qs]
 
 
 @dataclass
@@ -148,7 +148,7 @@ def scan_aoi(
     try:
         win = from_bounds(*aoi.bounds, transform=ds.transform).round_offsets().round_lengths()
         win = win.intersection(full)
-    except Exception:  # noqa: BLE001 - rasterio raises WindowError for disjoint windows
+    except WindowError:  # the AOI does not meet the image
         win = None
     counts = dict.fromkeys(
         ("aoi", "valid", "mine", "nodata", "sat", "cloud", "qa", "green", "green_low"), 0
@@ -166,8 +166,8 @@ def scan_aoi(
             )
             tr = window_transform(w, ds.transform)
             shape = (int(w.height), int(w.width))
-            in_aoi = features.geometry_mask([aoi], shape, tr, invert=True)
-            in_mine = features.geometry_mask([mine], shape, tr, invert=True)
+            in_aoi = geometry_mask([aoi], shape, tr, invert=True)
+            in_mine = geometry_mask([mine], shape, tr, invert=True)
             if not in_aoi.any():
                 continue
             data = raster.read(w).astype(np.float64)

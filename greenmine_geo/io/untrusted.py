@@ -29,30 +29,47 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Set before rasterio's GDAL registers its drivers; forced, not defaulted: these files are hostile.
-_GDAL_HARDENING = {
+# Read when GDAL registers its drivers, so set before rasterio is first imported. Process-wide,
+# hence only options that are also right for every other GDAL user in the process (pyogrio
+# reading vector layers): no raster VRT or network drivers, no plugins, no network at all.
+_GDAL_REGISTRATION = {
     "GDAL_SKIP": "VRT,GTI,MRF,WMS,WMTS,WCS,HTTP,DAAS,EEDA,EEDAI,OGCAPI,STACIT,STACTA,PLMOSAIC,NGW",
     "GDAL_DRIVER_PATH": "disable",
-    "GDAL_PAM_ENABLED": "NO",
-    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
-    "GDAL_GEOREF_SOURCES": "INTERNAL",
     "CPL_VSIL_CURL_ALLOWED_FILENAME": "/nonexistent/greenmine-no-network",
     "GDAL_HTTP_TIMEOUT": "1",
+}
+# Read when a file is opened: applied only around our own opens (rasterio.Env), because
+# they would also hide a shapefile's .prj from pyogrio if set for the whole process.
+_GDAL_OPEN: dict[str, str | int] = {
+    "GDAL_PAM_ENABLED": "NO",  # no .aux.xml sidecar (it can move the georeferencing)
+    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",  # no sidecars at all (.ovr, .msk, .tfw)
+    "GDAL_GEOREF_SOURCES": "INTERNAL",
     "GTIFF_IGNORE_READ_ERRORS": "NO",
+    "GDAL_CACHEMAX": 128,  # MB: windowed reads need one strip of blocks, not 5 % of RAM
+    "GDAL_NUM_THREADS": "ALL_CPUS",  # decompress the blocks of a strip in parallel
 }
 #: Whether the process environment was hardened before rasterio was first imported.
 HARDENED_AT_IMPORT = "rasterio" not in sys.modules
-os.environ.update(_GDAL_HARDENING)
+os.environ.update(_GDAL_REGISTRATION)
 
 import numpy as np  # noqa: E402
 import rasterio  # noqa: E402
-from rasterio.errors import RasterioError  # noqa: E402
-from rasterio.windows import Window  # noqa: E402
+from rasterio.errors import RasterioError, WindowError  # noqa: E402
+from rasterio.features import geometry_mask  # noqa: E402
+from rasterio.windows import Window, from_bounds  # noqa: E402
+from rasterio.windows import transform as window_transform  # noqa: E402
 
 from ..errors import InputError  # noqa: E402
 
+# Other modules take rasterio's helpers from here, so rasterio is never imported before the
+# environment above is set.
 __all__ = [
     "HARDENED_AT_IMPORT",
+    "Window",
+    "WindowError",
+    "from_bounds",
+    "geometry_mask",
+    "window_transform",
     "Limits",
     "UntrustedRaster",
     "UntrustedRasterError",
@@ -95,7 +112,7 @@ class Limits:
     max_block_bytes : int
         Decoded size of one TIFF block (tile or strip) (default 64 MiB).
     window_bytes : int
-        Decoded size of one windowed read (default 64 MiB).
+        Decoded size of one windowed read (default 32 MiB).
     """
 
     max_pixels: int = 40_000 * 40_000
@@ -103,7 +120,7 @@ class Limits:
     max_declared_bytes: int = 32 * 2**30
     max_compression_ratio: float = 1000.0
     max_block_bytes: int = 64 * 2**20
-    window_bytes: int = 64 * 2**20
+    window_bytes: int = 32 * 2**20
 
 
 class UntrustedRasterError(InputError):
@@ -176,17 +193,17 @@ class UntrustedRaster:
     limits: Limits
     facts: dict[str, Any] = field(default_factory=dict)
 
-    def row_windows(self, rows_multiple: int = 1) -> Iterator[Window]:
+    def row_windows(self) -> Iterator[Window]:
         """Full-width row strips of at most ``limits.window_bytes`` decoded bytes, top to bottom.
 
-        Strip height is a multiple of ``rows_multiple`` (and of the block height
-        where that fits), so consumers can aggregate whole blocks of rows.
+        Strips hold whole rows of blocks where that fits, so no block is decoded twice.
         """
         ds = self.dataset
         row_bytes = ds.width * ds.count * np.dtype(ds.dtypes[0]).itemsize
         block_h = ds.block_shapes[0][0] if ds.block_shapes else 1
-        step = np.lcm(max(block_h, 1), max(rows_multiple, 1))
-        rows = max(int(self.limits.window_bytes // max(row_bytes, 1)) // step * step, step)
+        rows = max(int(self.limits.window_bytes // max(row_bytes, 1)), 1)
+        if rows >= block_h:
+            rows = rows // block_h * block_h
         for top in range(0, ds.height, rows):
             yield Window(0, top, ds.width, min(rows, ds.height - top))
 
@@ -295,7 +312,7 @@ def open_untrusted(
     limits = limits or Limits()
     p = _check_path(path)
     signature = sniff_tiff(p)
-    env = {k: v for k, v in _GDAL_HARDENING.items() if k not in ("GDAL_SKIP", "GDAL_DRIVER_PATH")}
+    env = _GDAL_OPEN
     try:
         with rasterio.Env(**env):
             kwargs = {"overview_level": overview_level} if overview_level is not None else {}

@@ -39,7 +39,7 @@ from ..imagery.review import (
 from ..imagery.scan import AoiScan, ImageScan, scan_aoi, scan_image
 from ..io import atomic, manifest
 from ..io.registry import add_submission, read_submissions
-from ..io.untrusted import Limits, UntrustedRaster, UntrustedRasterError, open_untrusted
+from ..io.untrusted import Limits, UntrustedRaster, UntrustedRasterError, Window, open_untrusted
 from ..io.vector import read_layer
 from ..report.review_html import render_review
 
@@ -147,14 +147,8 @@ def _stored_overviews(image: Path, raster: UntrustedRaster) -> list[tuple[int, n
             nbytes = ds.width * ds.height * ds.count * np.dtype(ds.dtypes[0]).itemsize
             if nbytes > raster.limits.window_bytes:
                 continue
-            out.append((int(factor), ov.read(rasterio_window(ds))))
+            out.append((int(factor), ov.read(Window(0, 0, ds.width, ds.height))))
     return out
-
-
-def rasterio_window(ds: Any) -> Any:
-    from rasterio.windows import Window
-
-    return Window(0, 0, ds.width, ds.height)
 
 
 def _not_checked(reason: str, ids: tuple[str, ...]) -> list[Check]:
