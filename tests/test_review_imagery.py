@@ -144,9 +144,13 @@ def test_truncated_tiff_fails_format(tmp_path):
     img = write_image(tmp_path / "img.tif", vegetated(800, 800), compress="none")
     data = img.read_bytes()
     img.write_bytes(data[: len(data) // 2])
-    _, checks = review(img, tmp_path, "--bands", "red=3,nir=4")
-    assert checks["format"]["status"] == "FAIL" or checks["dimensions"]["status"] == "FAIL"
-    assert "truncated or corrupt" in (checks["format"]["message"] + checks["dimensions"]["message"])
+    result, checks = review(img, tmp_path, "--bands", "red=3,nir=4")
+    assert (
+        checks["format"]["status"] == "FAIL"
+        and "truncated or corrupt" in checks["format"]["message"]
+    )
+    assert checks["dimensions"]["status"] == "PASS"  # the header is intact; the pixels are not
+    assert result["overall"] == "FAIL"
 
 
 def test_stale_overviews_are_caught(tmp_path):
@@ -374,3 +378,51 @@ def test_only_the_hardened_module_imports_rasterio():
         if re.search(r"^\s*(import rasterio|from rasterio)", p.read_text("utf-8"), re.M)
     )
     assert importers == ["io/untrusted.py"]
+
+
+def test_mines_as_shapefile_keep_their_prj_next_to_the_hardened_opener(tmp_path):
+    # the opener's sidecar rules apply to submitted rasters only, not to the mines' .prj
+    from conftest import gk_box, layer, write
+
+    shp = write(layer([gk_box(0, 0, 200, 200)], mine_id=["M1"]), tmp_path / "mines.shp")
+    img = write_image(tmp_path / "img.tif", vegetated(800, 800))
+    r = greenmine(
+        "review-imagery",
+        str(img),
+        "--mines",
+        shp,
+        "--id-field",
+        "mine_id",
+        "--mine-id",
+        "M1",
+        "--bands",
+        "red=3,nir=4",
+        *WINDOW,
+        "--out",
+        str(tmp_path / "o"),
+    )
+    assert r.returncode == 0, r.stderr
+    checks = {
+        c["id"]: c for c in json.loads((tmp_path / "o" / "review.json").read_text())["checks"]
+    }
+    assert checks["coverage"]["status"] == "PASS"
+
+
+def test_without_a_registry_duplicates_are_not_claimed_checked(tmp_path):
+    img = write_image(tmp_path / "img.tif", vegetated(800, 800))
+    _, checks = review(img, tmp_path, "--bands", "red=3,nir=4")
+    assert (
+        checks["duplicate"]["status"] == "WARN" and "--registry" in checks["duplicate"]["message"]
+    )
+
+
+def test_cloud_over_the_mine(tmp_path):
+    data = vegetated(800, 800)
+    # a bright, flat cloud over image rows 140-360, i.e. y = 140…360 m; the mine spans rows
+    # 300-500 (y = 0…200 m), so the cloud covers its northern 60 m: 60 / 200 = 30 % of it
+    data[:, 140:360, :] = 3900
+    img = write_image(tmp_path / "cloud.tif", data)
+    _, checks = review(img, tmp_path, "--bands", "red=3,nir=4")
+    nc = checks["nodata_cloud"]
+    assert nc["status"] == "FAIL", nc
+    assert nc["evidence"]["cloud_snow_like_pct"] == pytest.approx(30.0, abs=1.0)

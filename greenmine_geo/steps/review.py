@@ -161,7 +161,7 @@ def review_image(
     mine_id: str,
     bands: dict[str, int] | None,
     acquired: date | None,
-    registry: list[dict[str, Any]],
+    registry: list[dict[str, Any]] | None,
     settings: ReviewSettings,
     limits: Limits,
 ) -> tuple[list[Check], dict[str, Any] | None, dict[str, Any]]:
@@ -221,7 +221,16 @@ def review_image(
             checks.append(check_overviews(scan, _stored_overviews(image, raster), settings))
             current = fingerprint(scan)
             claimed = acquired or parse_image_date(ds.tags())[0]
-            checks.append(check_duplicate(current, registry, mine_id, claimed))
+            if registry is None:
+                checks.append(
+                    Check(
+                        "duplicate",
+                        "WARN",
+                        "not compared: give --registry DIR to compare with earlier submissions",
+                    )
+                )
+            else:
+                checks.append(check_duplicate(current, registry, mine_id, claimed))
             checks.append(check_spectral(aoi_scan, roles, settings))
             entry = {
                 **current,
@@ -286,7 +295,7 @@ def run_review(
             f"mine {mine_id!r} is not in {source.path} (field {id_field}); check --mine-id"
         )
     mine = prepare_mines([(rows, source.path)], id_field).geoms[0]
-    earlier = read_submissions(registry) if registry else []
+    earlier = read_submissions(registry) if registry else None
     checks, entry, facts = review_image(
         image, mine, str(mine_id), bands, acquired, earlier, settings, limits or Limits()
     )
