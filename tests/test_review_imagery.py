@@ -426,3 +426,25 @@ def test_cloud_over_the_mine(tmp_path):
     nc = checks["nodata_cloud"]
     assert nc["status"] == "FAIL", nc
     assert nc["evidence"]["cloud_snow_like_pct"] == pytest.approx(30.0, abs=1.0)
+
+
+def test_a_decoder_past_its_time_limit_is_a_format_finding(tmp_path):
+    from datetime import date
+
+    from greenmine_geo.imagery.review import ReviewSettings
+    from greenmine_geo.io.isolation import IsolationLimits
+    from greenmine_geo.steps.review import run_review
+
+    img = write_image(tmp_path / "img.tif", vegetated(800, 800))
+    outcome = run_review(
+        img,
+        mines_file(tmp_path),
+        "mine_id",
+        "M1",
+        tmp_path / "o",
+        settings=ReviewSettings(review_from=date(2026, 1, 1), review_to=date(2026, 12, 31)),
+        isolation=IsolationLimits(wall_seconds=0.001),
+    )
+    first = outcome.checks[0]
+    assert (first.id, first.status) == ("format", "FAIL") and "longer than" in first.message
+    assert [c.id for c in outcome.checks] == IDS and outcome.overall == "FAIL"

@@ -38,6 +38,7 @@ from ..imagery.review import (
 )
 from ..imagery.scan import AoiScan, ImageScan, scan_aoi, scan_image
 from ..io import atomic, manifest
+from ..io.isolation import IsolationFailure, IsolationLimits, run_isolated
 from ..io.registry import add_submission, read_submissions
 from ..io.untrusted import Limits, UntrustedRaster, UntrustedRasterError, Window, open_untrusted
 from ..io.vector import read_layer
@@ -268,12 +269,15 @@ def run_review(
     registry: str | Path | None = None,
     settings: ReviewSettings | None = None,
     limits: Limits | None = None,
+    isolation: IsolationLimits | None = None,
 ) -> ReviewOutcome:
     """Review one submitted image for one mine and write ``review.json``, ``review.html``, ``manifest.json``.
 
     Usage errors (missing files, an unknown mine id, bad options) raise
     :class:`~greenmine_geo.errors.InputError`; anything wrong with the image
-    itself is a finding in the checklist, never an exception.
+    itself is a finding in the checklist, never an exception. The image is
+    decoded in a child process under ``isolation`` limits (memory, CPU and wall
+    time), so a file that crashes or hangs the decoder fails ``format``.
     """
     image, out_dir = Path(image), Path(out_dir)
     today = date.today()
@@ -296,9 +300,14 @@ def run_review(
         )
     mine = prepare_mines([(rows, source.path)], id_field).geoms[0]
     earlier = read_submissions(registry) if registry else None
-    checks, entry, facts = review_image(
-        image, mine, str(mine_id), bands, acquired, earlier, settings, limits or Limits()
-    )
+    args = (image, mine, str(mine_id), bands, acquired, earlier, settings, limits or Limits())
+    try:
+        checks, entry, facts = run_isolated(review_image, *args, limits=isolation)
+    except IsolationFailure as failure:
+        checks = [Check("format", "FAIL", failure.reason)] + _not_checked(
+            "the image could not be decoded safely", CHECK_IDS[1:]
+        )
+        entry, facts = None, {}
     result = round_floats(
         {
             "overall": overall(checks),
