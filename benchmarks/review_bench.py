@@ -32,7 +32,7 @@ from prerequisite_bench import measure
 SIDE, E0, N0 = 10_000, 37_500_000.0, 4_500_000.0
 
 
-def write_image(path: Path) -> Path:
+def write_image(path: Path, side: int = SIDE) -> Path:
     import rasterio
     from rasterio.transform import from_origin
 
@@ -41,12 +41,12 @@ def write_image(path: Path) -> Path:
     rng = np.random.default_rng(10_000)
     profile = {
         "driver": "GTiff",
-        "width": SIDE,
-        "height": SIDE,
+        "width": side,
+        "height": side,
         "count": 4,
         "dtype": "uint16",
         "crs": "EPSG:4525",
-        "transform": from_origin(E0, N0 + SIDE, 1.0, 1.0),
+        "transform": from_origin(E0, N0 + side, 1.0, 1.0),
         "tiled": True,
         "blockxsize": 512,
         "blockysize": 512,
@@ -54,12 +54,12 @@ def write_image(path: Path) -> Path:
     }
     base = np.array([300, 500, 400, 1600], dtype=float)[:, None, None]
     with rasterio.open(path, "w", **profile) as ds:
-        for top in range(0, SIDE, 1024):
-            h = min(1024, SIDE - top)
-            noise = 1 + 0.1 * rng.standard_normal((4, h, SIDE))
+        for top in range(0, side, 1024):
+            h = min(1024, side - top)
+            noise = 1 + 0.1 * rng.standard_normal((4, h, side))
             ds.write(
                 (base * noise).clip(1, 4000).astype("uint16"),
-                window=rasterio.windows.Window(0, top, SIDE, h),
+                window=rasterio.windows.Window(0, top, side, h),
             )
         ds.build_overviews([2, 4, 8, 16, 32], rasterio.enums.Resampling.average)
     return path

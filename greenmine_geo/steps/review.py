@@ -196,7 +196,10 @@ def review_image(
                 ),
             ]
             ds = raster.dataset
-            crs = pyproj.CRS.from_user_input(ds.crs) if ds.crs else None
+            try:
+                crs = pyproj.CRS.from_user_input(ds.crs) if ds.crs else None
+            except pyproj.exceptions.CRSError:
+                crs = None  # present but unreadable: as good as none for locating the image
             checks.append(check_crs(crs))
             declared = bands is not None
             roles, rgb_only, source = (bands, False, "declared") if bands else _infer_bands(raster)

@@ -1,0 +1,51 @@
+"""The review benchmark's own code on a small image: it runs, and the honest image passes.
+
+No timing here (timings are printed by benchmarks/review_bench.py, never asserted).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import geopandas as gpd
+from shapely.geometry import box
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from greenmine_geo.imagery.review import ReviewSettings  # noqa: E402
+from greenmine_geo.steps.review import run_review  # noqa: E402
+
+from review_bench import E0, N0, baseline, write_bomb, write_image  # noqa: E402
+
+
+def test_review_benchmark_code_runs(tmp_path):
+    image = write_image(tmp_path / "small.tif", side=1024)
+    assert baseline(image).shape == (3, 4)
+    mines = tmp_path / "m.gpkg"
+    gpd.GeoDataFrame(
+        {"mine_id": ["M1"]}, geometry=[box(E0 + 400, N0 + 400, E0 + 600, N0 + 600)], crs="EPSG:4525"
+    ).to_file(mines)
+    settings = ReviewSettings(review_from=date(2026, 1, 1), review_to=date(2026, 12, 31))
+    out = run_review(
+        image,
+        str(mines),
+        "mine_id",
+        "M1",
+        tmp_path / "o",
+        bands={"red": 3, "nir": 4},
+        acquired=date(2026, 7, 1),
+        settings=settings,
+    )
+    statuses = {c.id: c.status for c in out.checks}
+    assert {k for k, v in statuses.items() if v != "PASS"} == {"duplicate", "spectral_consistency"}
+    bomb = run_review(
+        write_bomb(tmp_path / "bomb.tif"),
+        str(mines),
+        "mine_id",
+        "M1",
+        tmp_path / "b",
+        settings=settings,
+    )
+    assert {c.id: c.status for c in bomb.checks}["dimensions"] == "FAIL"
