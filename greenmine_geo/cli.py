@@ -68,6 +68,13 @@ def _layer_option(
     return layers
 
 
+_out_option = click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output directory.",
+)
 _progress_option = click.option(
     "--progress/--no-progress", default=True, help="Show a progress bar for long jobs (stderr)."
 )
@@ -122,13 +129,7 @@ def check() -> None:
     show_default=True,
     help="Contact tolerance in metres.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output directory.",
-)
+@_out_option
 @_cache_option
 @_progress_option
 def check_prerequisite(
@@ -219,7 +220,7 @@ def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     callback=_iso_date,
     default=None,
     metavar="YYYY-MM-DD",
-    help="Start of the review window (default: one year before today).",
+    help="Start of the review window (default: 1 January of the previous year).",
 )
 @click.option(
     "--review-to",
@@ -228,13 +229,7 @@ def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     metavar="YYYY-MM-DD",
     help="End of the review window (default: today).",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output directory.",
-)
+@_out_option
 def review_imagery(
     image: Path,
     mines: str,
@@ -250,13 +245,13 @@ def review_imagery(
     out_dir: Path,
 ) -> None:
     """Review a submitted image for a mine: PASS/WARN/FAIL per check, in review.json and review.html."""
-    from .imagery.review import ReviewSettings
+    from .imagery.review import ReviewSettings, default_window
     from .steps.review import parse_bands, run_review
 
-    today = date.today()
+    window_from, window_to = default_window(date.today())
     settings = ReviewSettings(
-        review_from=review_from or today.replace(year=today.year - 1),
-        review_to=review_to or today,
+        review_from=review_from or window_from,
+        review_to=review_to or window_to,
         buffer_m=buffer_m,
         max_resolution_m=max_resolution_m,
     )

@@ -5,15 +5,10 @@ No timing here (timings live in benchmarks/ and are read as ratios, never assert
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from conftest import REPO
-
-sys.path.insert(0, str(REPO / "benchmarks"))
-from prerequisite_bench import baseline, ours  # noqa: E402
-from workload import write_workload  # noqa: E402
+from prerequisite_bench import baseline, ours
+from workload import write_workload
 
 
 def test_benchmark_runs_and_agrees_with_the_baseline(tmp_path):

@@ -5,19 +5,15 @@ No timing here (timings are printed by benchmarks/review_bench.py, never asserte
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 
 import geopandas as gpd
 from shapely.geometry import box
 
-from conftest import REPO
+from greenmine_geo.imagery.review import ReviewSettings
+from greenmine_geo.steps.review import run_review
 
-sys.path.insert(0, str(REPO / "benchmarks"))
-from greenmine_geo.imagery.review import ReviewSettings  # noqa: E402
-from greenmine_geo.steps.review import run_review  # noqa: E402
-
-from review_bench import E0, N0, baseline, write_bomb, write_image  # noqa: E402
+from review_bench import E0, N0, baseline, write_bomb, write_image
 
 
 def test_review_benchmark_code_runs(tmp_path):

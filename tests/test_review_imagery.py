@@ -13,6 +13,7 @@ from rasterio.enums import ColorInterp
 
 from conftest import greenmine
 from rasters import mines_file, vegetated, write_image
+from review_bench import write_bomb
 
 WINDOW = ["--review-from", "2026-01-01", "--review-to", "2026-12-31"]
 
@@ -35,6 +36,24 @@ def review(image, tmp_path: Path, *extra: str, out: str = "out"):
     assert r.returncode == 0, r.stderr
     result = json.loads((tmp_path / out / "review.json").read_text("utf-8"))
     return result, {c["id"]: c for c in result["checks"]}
+
+
+def review_two(first: Path, second: Path, tmp_path: Path) -> dict:
+    """Review ``first`` claimed 2026-06-01, then ``second`` claimed 2026-08-20, into one registry."""
+    reg = str(tmp_path / "registry")
+    for image, acquired, out in ((first, "2026-06-01", "a"), (second, "2026-08-20", "b")):
+        _, checks = review(
+            image,
+            tmp_path,
+            "--bands",
+            "red=3,nir=4",
+            "--acquired",
+            acquired,
+            "--registry",
+            reg,
+            out=out,
+        )
+    return checks
 
 
 IDS = [
@@ -116,23 +135,7 @@ def test_aux_xml_sidecar_cannot_move_the_georeferencing(tmp_path):
 
 
 def test_sparse_file_declaring_a_huge_image_is_a_bomb(tmp_path):
-    bomb = tmp_path / "bomb.tif"
-    with rasterio.open(
-        bomb,
-        "w",
-        driver="GTiff",
-        width=40_000,
-        height=40_000,
-        count=1,
-        dtype="uint8",
-        tiled=True,
-        blockxsize=512,
-        blockysize=512,
-        sparse_ok=True,
-        crs="EPSG:4525",
-        transform=rasterio.transform.from_origin(37_500_000, 4_500_000, 1, 1),
-    ):
-        pass
+    bomb = write_bomb(tmp_path / "bomb.tif")
     assert bomb.stat().st_size < 2**20
     _, checks = review(bomb, tmp_path)
     assert checks["dimensions"]["status"] == "FAIL"
@@ -171,31 +174,9 @@ def test_same_pixels_with_another_date_are_caught(tmp_path):
     pixels = vegetated(800, 800, seed=3)
     first = write_image(tmp_path / "2025.tif", pixels)
     again = write_image(tmp_path / "2026.tif", pixels, compress="lzw")  # re-encoded, same pixels
-    reg = str(tmp_path / "registry")
-    _, c1 = review(
-        first,
-        tmp_path,
-        "--bands",
-        "red=3,nir=4",
-        "--acquired",
-        "2026-06-01",
-        "--registry",
-        reg,
-        out="a",
-    )
-    assert c1["duplicate"]["status"] == "PASS"
-    _, c2 = review(
-        again,
-        tmp_path,
-        "--bands",
-        "red=3,nir=4",
-        "--acquired",
-        "2026-08-20",
-        "--registry",
-        reg,
-        out="b",
-    )
-    dup = c2["duplicate"]
+    dup = review_two(first, again, tmp_path)["duplicate"]
+    earlier = json.loads((tmp_path / "a" / "review.json").read_text("utf-8"))
+    assert {c["id"]: c["status"] for c in earlier["checks"]}["duplicate"] == "PASS"
     assert dup["status"] == "FAIL" and "identical pixels" in dup["message"]
     assert dup["evidence"]["earlier_image"] == "2025.tif"
     assert dup["evidence"]["earlier_claimed_date"] == "2026-06-01"
@@ -206,61 +187,16 @@ def test_near_identical_content_is_caught(tmp_path):
     first = write_image(tmp_path / "a.tif", pixels)
     brighter = (pixels.astype(float) * 1.01).astype("uint16")  # recompressed and slightly edited
     second = write_image(tmp_path / "b.tif", brighter)
-    reg = str(tmp_path / "registry")
-    review(
-        first,
-        tmp_path,
-        "--bands",
-        "red=3,nir=4",
-        "--acquired",
-        "2026-06-01",
-        "--registry",
-        reg,
-        out="a",
-    )
-    _, c2 = review(
-        second,
-        tmp_path,
-        "--bands",
-        "red=3,nir=4",
-        "--acquired",
-        "2026-08-20",
-        "--registry",
-        reg,
-        out="b",
-    )
-    assert c2["duplicate"]["status"] == "FAIL" and "near-identical" in c2["duplicate"]["message"]
+    dup = review_two(first, second, tmp_path)["duplicate"]
+    assert dup["status"] == "FAIL" and "near-identical" in dup["message"]
 
 
 def test_different_images_are_not_duplicates(tmp_path):
-    reg = str(tmp_path / "registry")
     a = write_image(tmp_path / "a.tif", vegetated(800, 800, seed=5))
     b_pixels = vegetated(800, 800, seed=6)
     b_pixels[:, :400, :] //= 3  # a different scene: dark northern half
     b = write_image(tmp_path / "b.tif", b_pixels)
-    review(
-        a,
-        tmp_path,
-        "--bands",
-        "red=3,nir=4",
-        "--acquired",
-        "2026-06-01",
-        "--registry",
-        reg,
-        out="a",
-    )
-    _, c2 = review(
-        b,
-        tmp_path,
-        "--bands",
-        "red=3,nir=4",
-        "--acquired",
-        "2026-08-20",
-        "--registry",
-        reg,
-        out="b",
-    )
-    assert c2["duplicate"]["status"] == "PASS"
+    assert review_two(a, b, tmp_path)["duplicate"]["status"] == "PASS"
 
 
 def test_rgb_only_image_fails_bands(tmp_path):

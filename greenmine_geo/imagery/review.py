@@ -32,6 +32,7 @@ __all__ = [
     "check_overviews",
     "check_resolution",
     "check_spectral",
+    "default_window",
     "fingerprint",
     "overall",
 ]
@@ -106,6 +107,15 @@ class ReviewSettings:
     max_overview_mismatch_pct: float = 1.0
     max_green_low_ndvi_pct: float = 5.0
     date_tolerance_days: int = 3
+
+
+def default_window(today: date) -> tuple[date, date]:
+    """The default review window: 1 January of the previous year to ``today``.
+
+    It holds the last two growing seasons, so a review early in a year can use
+    last summer's imagery.
+    """
+    return date(today.year - 1, 1, 1), today
 
 
 def overall(checks: list[Check]) -> str:

@@ -30,6 +30,7 @@ from ..imagery.review import (
     check_overviews,
     check_resolution,
     check_spectral,
+    default_window,
     fingerprint,
     gsd_m,
     overall,
@@ -283,10 +284,7 @@ def run_review(
     time), so a file that crashes or hangs the decoder fails ``format``.
     """
     image, out_dir = Path(image), Path(out_dir)
-    today = date.today()
-    settings = settings or ReviewSettings(
-        review_from=today.replace(year=today.year - 1), review_to=today
-    )
+    settings = settings or ReviewSettings(*default_window(date.today()))
     if not image.exists():
         raise InputError(f"{image} does not exist; check the path")
     if image.is_dir():
