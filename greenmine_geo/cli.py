@@ -168,6 +168,87 @@ def _report(outcome: Any) -> None:
         click.echo(f"warning: {w}", err=True)
 
 
+@cli.command()
+@click.option(
+    "--mines",
+    "mines",
+    multiple=True,
+    required=True,
+    help="Mine boundaries (PATH or PATH:LAYER); repeatable.",
+)
+@click.option("--id-field", required=True, help="Field holding the mine id.")
+@click.option(
+    "--image", required=True, type=click.Path(path_type=Path), help="Multispectral image (GeoTIFF)."
+)
+@click.option(
+    "--non-greenable", default=None, help="Pits, buildings, hardened ground, roads: not greenable."
+)
+@click.option(
+    "--bands",
+    default="red=3,nir=4",
+    show_default=True,
+    metavar="red=R,nir=N",
+    help="Band numbers (1-based).",
+)
+@click.option(
+    "--index",
+    "index",
+    type=click.Choice(["ndvi", "savi", "msavi2"]),
+    default="ndvi",
+    show_default=True,
+)
+@click.option(
+    "--min-patch-m2",
+    type=click.FloatRange(min=0),
+    default=400.0,
+    show_default=True,
+    help="Smallest bare patch that counts (m²).",
+)
+@click.option("--vegetated-fvc", type=click.FloatRange(0, 1), default=0.3, show_default=True)
+@click.option("--bare-fvc", type=click.FloatRange(0, 1), default=0.1, show_default=True)
+@click.option(
+    "--reference-ring-m",
+    type=click.FloatRange(min=0, min_open=True),
+    default=500.0,
+    show_default=True,
+)
+@_out_option
+def greening(
+    mines: tuple[str, ...],
+    id_field: str,
+    image: Path,
+    non_greenable: str | None,
+    bands: str,
+    index: str,
+    min_patch_m2: float,
+    vegetated_fvc: float,
+    bare_fvc: float,
+    reference_ring_m: float,
+    out_dir: Path,
+) -> None:
+    """Greening coverage of each mine's greenable area from one image (indicator 6)."""
+    from .imagery.greening import GreeningSettings
+    from .steps.greening import run_greening
+    from .steps.review import parse_bands
+
+    parsed = parse_bands(bands) or {}
+    if not {"red", "nir"} <= parsed.keys():
+        raise click.BadParameter("--bands needs red= and nir=")
+    settings = GreeningSettings(
+        bands={k: parsed[k] for k in ("red", "nir")},
+        index=index,
+        vegetated_fvc=vegetated_fvc,
+        bare_fvc=bare_fvc,
+        min_patch_m2=min_patch_m2,
+        reference_ring_m=reference_ring_m,
+    )
+    table = run_greening(
+        list(mines), id_field, image, out_dir, non_greenable=non_greenable, settings=settings
+    )
+    scored = table["indicator6_score"].notna().sum()
+    click.echo(f"{os.path.relpath(out_dir)}: {len(table)} mines, {scored} measured")
+
+
 def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None

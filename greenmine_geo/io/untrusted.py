@@ -55,7 +55,7 @@ os.environ.update(_GDAL_REGISTRATION)
 import numpy as np  # noqa: E402
 import rasterio  # noqa: E402
 from rasterio.errors import RasterioError, WindowError  # noqa: E402
-from rasterio.features import geometry_mask  # noqa: E402
+from rasterio.features import geometry_mask, shapes  # noqa: E402
 from rasterio.windows import Window, from_bounds  # noqa: E402
 from rasterio.windows import transform as window_transform  # noqa: E402
 
@@ -69,6 +69,7 @@ __all__ = [
     "WindowError",
     "from_bounds",
     "geometry_mask",
+    "shapes",
     "window_transform",
     "Limits",
     "UntrustedRaster",

@@ -1,0 +1,119 @@
+"""Vegetation indices and fractional vegetation cover (像元二分模型).
+
+Formulas (N = near-infrared, R = red, in reflectance or consistently scaled DN):
+
+* NDVI   = (N − R) / (N + R)
+* SAVI   = 1.5 (N − R) / (N + R + 0.5)            (reflectance 0-1 only)
+* MSAVI2 = (2N + 1 − √((2N + 1)² − 8(N − R))) / 2  (reflectance 0-1 only)
+* FVC    = (VI − VI_soil) / (VI_veg − VI_soil), clipped to [0, 1]
+
+End-members come from scene percentiles (default 5th / 95th) among pixels
+that can be soil or vegetation: water and deep shadow (NDVI < 0, or darkest
+2 %) and roofs, cloud and saturated glare (brightest 1 %) are excluded, so
+they never become the "bare" end-member. The end-members used are always
+returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["INDICES", "EndMembers", "end_members", "fvc", "to_reflectance", "vegetation_index"]
+
+INDICES = ("ndvi", "savi", "msavi2")
+
+
+def to_reflectance(
+    red: np.ndarray,
+    nir: np.ndarray,
+    *,
+    dtype: np.dtype,
+    sentinel2_offset: bool,
+    dark: tuple[float, float],
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Bring red and NIR to approximate surface reflectance (0-1), and say how.
+
+    * floats already in 0-1 are kept;
+    * Sentinel-2 L2A (baseline ≥ 04.00) stores ``(ρ × 10000) + 1000``: the offset is removed;
+    * other integers are digital numbers: dark-object subtraction (``dark``, the
+      per-band 1st percentile of the scene) removes haze, then the values are
+      scaled by 1/10000 (uint16) or 1/255 (uint8). NDVI does not depend on the
+      scale; SAVI and MSAVI2 do, so DN-based values are approximate.
+    """
+    r, n = red.astype(np.float32), nir.astype(np.float32)
+    if np.issubdtype(dtype, np.floating):
+        return r, n, "reflectance"
+    if sentinel2_offset:
+        return (
+            (r - 1000) / 10000,
+            (n - 1000) / 10000,
+            "Sentinel-2 L2A: offset −1000 removed, ÷10000",
+        )
+    scale = 255.0 if np.dtype(dtype).itemsize == 1 else 10000.0
+    r = np.maximum(r - dark[0], 0) / scale
+    n = np.maximum(n - dark[1], 0) / scale
+    return (
+        r,
+        n,
+        f"uncalibrated digital numbers: dark-object subtraction ({dark[0]:g}, {dark[1]:g}), ÷{scale:g}",
+    )
+
+
+def vegetation_index(red: np.ndarray, nir: np.ndarray, index: str) -> np.ndarray:
+    """NDVI, SAVI or MSAVI2 of reflectance arrays (NaN where undefined)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if index == "ndvi":
+            return (nir - red) / (nir + red)
+        if index == "savi":
+            return 1.5 * (nir - red) / (nir + red + 0.5)
+        if index == "msavi2":
+            a = 2 * nir + 1
+            return (a - np.sqrt(np.maximum(a * a - 8 * (nir - red), 0))) / 2
+    raise ValueError(f"unknown index {index!r}; use one of {', '.join(INDICES)}")
+
+
+@dataclass(frozen=True)
+class EndMembers:
+    """VI of bare soil and of full vegetation, how they were chosen, and any warning."""
+
+    soil: float
+    veg: float
+    source: str
+    degenerate: bool
+
+
+def end_members(
+    vi: np.ndarray,
+    ndvi: np.ndarray,
+    brightness: np.ndarray,
+    *,
+    percentiles: tuple[float, float] = (5.0, 95.0),
+    given: tuple[float, float] | None = None,
+) -> EndMembers:
+    """Choose FVC end-members from a sample of valid scene pixels (1-D arrays).
+
+    ``given`` (soil, veg) overrides the percentiles. End-members closer than
+    0.1 apart are flagged ``degenerate`` (a scene of one cover type).
+    """
+    if given is not None:
+        soil, veg = given
+        return EndMembers(float(soil), float(veg), "given", veg - soil < 0.1)
+    ok = np.isfinite(vi) & np.isfinite(ndvi) & np.isfinite(brightness)
+    vi, ndvi, brightness = vi[ok], ndvi[ok], brightness[ok]
+    if vi.size == 0:
+        return EndMembers(float("nan"), float("nan"), "no valid pixels", True)
+    lo, hi = np.percentile(brightness, (2, 99))
+    land = (ndvi >= 0) & (brightness > lo) & (brightness < hi)
+    pool = vi[land] if land.sum() >= 100 else vi
+    soil, veg = np.percentile(pool, percentiles[0]), np.percentile(vi, percentiles[1])
+    src = f"scene percentiles {percentiles[0]:g}/{percentiles[1]:g} (water, shadow, roofs excluded from soil)"
+    return EndMembers(float(soil), float(veg), src, bool(veg - soil < 0.1))
+
+
+def fvc(vi: np.ndarray, em: EndMembers) -> np.ndarray:
+    """Fractional vegetation cover in [0, 1] (NaN where VI is NaN)."""
+    span = max(em.veg - em.soil, 1e-6)
+    with np.errstate(invalid="ignore"):
+        return np.clip((vi - em.soil) / span, 0.0, 1.0)

@@ -1,0 +1,167 @@
+"""The greening step (indicator 6): mines + one image → ``greening.csv``, ``greening.gpkg``, manifest.
+
+One row per mine, whether or not the image covers it (those it does not are
+listed with a note). The image is opened through the hardened opener.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..checks.mines import prepare_mines
+from ..crs import EQUAL_AREA
+from ..errors import InputError
+from ..imagery.greening import GreeningSettings, MineGreening, measure_mine, scene_calibration
+from ..io import atomic, manifest, results
+from ..io.untrusted import UntrustedRasterError, open_untrusted
+from ..io.vector import read_layer
+from ..overlay import to_measurable
+
+__all__ = ["GREENING_COLUMNS", "run_greening"]
+
+#: Columns of greening.csv, in order (the CLI contract).
+GREENING_COLUMNS = [
+    "mine_id",
+    "greenable_area_m2",
+    "vegetated_area_m2",
+    "coverage_pct",
+    "fvc_mean",
+    "reference_fvc_mean",
+    "relative_cover_pct",
+    "bare_patches",
+    "indicator6_score",
+    "vi_soil",
+    "vi_veg",
+    "notes",
+]
+
+
+def run_greening(
+    mines: list[str],
+    id_field: str,
+    image: str | Path,
+    out_dir: str | Path,
+    *,
+    non_greenable: str | None = None,
+    settings: GreeningSettings | None = None,
+) -> pd.DataFrame:
+    """Measure greening coverage of every mine on one image; write the outputs; return the table."""
+    s = settings or GreeningSettings()
+    out_dir = Path(out_dir)
+    frames, sources = [], []
+    for spec in mines:
+        gdf, src = read_layer(spec, what="mines layer")
+        frames.append((gdf, src.path))
+        sources.append({"role": "mines", **src.as_dict()})
+    mine_set = prepare_mines(frames, id_field)
+    blocked = None
+    scene_notes: list[str] = []
+    if non_greenable:
+        gdf, src = read_layer(non_greenable, what="non-greenable layer")
+        sources.append({"role": "non_greenable", **src.as_dict()})
+        blocked = shapely.union_all(to_measurable(gdf.geometry).geoms)
+    else:
+        scene_notes.append("no non-greenable layer: the whole mine is counted as greenable")
+    all_mines = shapely.union_all(mine_set.geoms)
+    image = Path(image)
+    if not image.exists():
+        raise InputError(f"{image} does not exist; check the path")
+    measured: list[MineGreening] = []
+    try:
+        with open_untrusted(image) as raster:
+            if not raster.dataset.crs:
+                raise InputError(
+                    f"{image} has no CRS; it cannot be placed over the mines (see greenmine review-imagery)"
+                )
+            count = raster.dataset.count
+            bad = {k: v for k, v in s.bands.items() if not 1 <= v <= count}
+            if bad:
+                raise InputError(f"--bands {bad}: the image has {count} bands")
+            scene = scene_calibration(raster, s)
+            if "uncalibrated" in scene.scaling:
+                scene_notes.append(f"image is {scene.scaling}")
+            if scene.end_members.degenerate:
+                scene_notes.append(
+                    f"end-members are degenerate (soil {scene.end_members.soil:.3f}, vegetation {scene.end_members.veg:.3f}): FVC is unreliable"
+                )
+            for mine_id, geom in zip(mine_set.ids, mine_set.geoms, strict=True):
+                greenable = shapely.difference(geom, blocked) if blocked is not None else geom
+                ring = shapely.difference(shapely.buffer(geom, s.reference_ring_m), all_mines)
+                if blocked is not None:
+                    ring = shapely.difference(ring, blocked)
+                measured.append(measure_mine(raster, scene, str(mine_id), greenable, ring, s))
+    except UntrustedRasterError as exc:
+        raise InputError(
+            f"{image} is refused: {exc}; check it with greenmine review-imagery"
+        ) from None
+    table = pd.DataFrame(
+        [
+            {
+                "mine_id": m.mine_id,
+                "greenable_area_m2": m.greenable_area_m2,
+                "vegetated_area_m2": m.vegetated_area_m2,
+                "coverage_pct": m.coverage_pct,
+                "fvc_mean": m.fvc_mean,
+                "reference_fvc_mean": m.reference_fvc_mean,
+                "relative_cover_pct": m.relative_cover_pct,
+                "bare_patches": m.bare_patches if m.patches is not None else np.nan,
+                "indicator6_score": m.indicator6_score,
+                "vi_soil": scene.end_members.soil,
+                "vi_veg": scene.end_members.veg,
+                "notes": "; ".join(m.notes + scene_notes),
+            }
+            for m in measured
+        ],
+        columns=GREENING_COLUMNS,
+    )
+    table["mine_id"] = mine_set.ids  # keep the id field's own type
+    greenable = gpd.GeoDataFrame(
+        table[["mine_id", "greenable_area_m2", "coverage_pct", "bare_patches", "indicator6_score"]],
+        geometry=gpd.GeoSeries([m.greenable for m in measured], crs=EQUAL_AREA),
+    )
+    patch_frames = [m.patches for m in measured if m.patches is not None and len(m.patches)]
+    patches = (
+        gpd.GeoDataFrame(
+            pd.concat(patch_frames, ignore_index=True), geometry="geometry", crs=EQUAL_AREA
+        )
+        if patch_frames
+        else gpd.GeoDataFrame(
+            columns=[
+                "mine_id",
+                "patch_no",
+                "area_m2",
+                "fvc_mean",
+                "centroid_lon",
+                "centroid_lat",
+                "geometry",
+            ],
+            geometry="geometry",
+            crs=EQUAL_AREA,
+        )
+    )
+    atomic.clear_stale_manifest(out_dir)
+    outputs = [
+        results.write_csv(table, out_dir / "greening.csv"),
+        results.write_gpkg(
+            {"greenable": greenable, "bare_patches": patches}, out_dir / "greening.gpkg"
+        ),
+    ]
+    sources.append({"role": "image", "path": str(image), "sha256": manifest.file_sha256(image)})
+    manifest.write_manifest(
+        out_dir,
+        command="greening",
+        inputs=sources,
+        parameters={
+            **asdict(s),
+            "end_members_used": asdict(scene.end_members),
+            "scaling": scene.scaling,
+        },
+        outputs=outputs,
+    )
+    return table
