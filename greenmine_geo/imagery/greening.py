@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pyproj
 import shapely
+from affine import Affine
 from scipy import ndimage
 
 from ..crs import CGCS2000, EQUAL_AREA
@@ -118,6 +119,8 @@ class MineGreening:
     reference_fvc_mean: float = float("nan")
     patches: gpd.GeoDataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    fvc_grid: np.ndarray | None = None  # FVC around the mine (image CRS), for the figure
+    grid_transform: Affine | None = None
 
     @property
     def bare_patches(self) -> int:
@@ -210,6 +213,7 @@ def measure_mine(
     else:
         result.notes.append("no valid pixels in the reference ring")
     result.patches = _bare_patches(cover, valid, w_green, g_img, tr, crs, pixel_m2, mine_id, s)
+    result.fvc_grid, result.grid_transform = cover, tr
     return result
 
 

@@ -6,6 +6,7 @@ listed with a note). The image is opened through the hardened opener.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from pathlib import Path
 
@@ -21,9 +22,31 @@ from ..imagery.greening import GreeningSettings, MineGreening, measure_mine, sce
 from ..io import atomic, manifest, results
 from ..io.untrusted import UntrustedRasterError, open_untrusted
 from ..io.vector import read_layer
+from ..maps.greening_figure import greening_figure
 from ..overlay import to_measurable
 
 __all__ = ["GREENING_COLUMNS", "run_greening"]
+
+
+def _safe_name(mine_id: str) -> str:
+    """A file-name-safe form of a mine id (Chinese characters kept)."""
+    return re.sub(r"[^\w.-]+", "_", mine_id).strip("_") or "mine"
+
+
+def _write_figure(m: MineGreening, crs: object, out_dir: Path) -> Path:
+    assert m.fvc_grid is not None and m.grid_transform is not None
+    to_img = gpd.GeoSeries([m.greenable], crs=EQUAL_AREA).to_crs(crs).iloc[0]
+    if m.patches is not None and len(m.patches):
+        patches = m.patches.geometry.to_crs(crs)
+    else:
+        patches = gpd.GeoSeries([], crs=crs)
+    title = f"{m.mine_id}: cover {m.coverage_pct:.1f} %, {m.bare_patches} bare patches, score {m.indicator6_score:g}"
+    fig = greening_figure(m.fvc_grid, m.grid_transform, to_img, patches, title, str(crs))
+    path = out_dir / f"greening_{_safe_name(m.mine_id)}.png"
+    with atomic.atomic_output(path) as tmp:
+        fig.savefig(tmp)
+    return path
+
 
 #: Columns of greening.csv, in order (the CLI contract).
 GREENING_COLUMNS = [
@@ -50,8 +73,13 @@ def run_greening(
     *,
     non_greenable: str | None = None,
     settings: GreeningSettings | None = None,
+    figures: bool = True,
 ) -> pd.DataFrame:
-    """Measure greening coverage of every mine on one image; write the outputs; return the table."""
+    """Measure greening coverage of every mine on one image; write the outputs; return the table.
+
+    ``figures`` writes ``greening_<mine id>.png`` per measured mine (FVC, greenable
+    area, numbered bare patches).
+    """
     s = settings or GreeningSettings()
     out_dir = Path(out_dir)
     frames, sources = [], []
@@ -73,6 +101,8 @@ def run_greening(
     if not image.exists():
         raise InputError(f"{image} does not exist; check the path")
     measured: list[MineGreening] = []
+    figures_written: list[Path] = []
+    atomic.clear_stale_manifest(out_dir)
     try:
         with open_untrusted(image) as raster:
             if not raster.dataset.crs:
@@ -90,12 +120,17 @@ def run_greening(
                 scene_notes.append(
                     f"end-members are degenerate (soil {scene.end_members.soil:.3f}, vegetation {scene.end_members.veg:.3f}): FVC is unreliable"
                 )
+            crs = raster.dataset.crs
             for mine_id, geom in zip(mine_set.ids, mine_set.geoms, strict=True):
                 greenable = shapely.difference(geom, blocked) if blocked is not None else geom
                 ring = shapely.difference(shapely.buffer(geom, s.reference_ring_m), all_mines)
                 if blocked is not None:
                     ring = shapely.difference(ring, blocked)
-                measured.append(measure_mine(raster, scene, str(mine_id), greenable, ring, s))
+                m = measure_mine(raster, scene, str(mine_id), greenable, ring, s)
+                if figures and m.fvc_grid is not None:
+                    figures_written.append(_write_figure(m, crs, out_dir))
+                m.fvc_grid = None  # one mine's grid in memory at a time
+                measured.append(m)
     except UntrustedRasterError as exc:
         raise InputError(
             f"{image} is refused: {exc}; check it with greenmine review-imagery"
@@ -145,12 +180,12 @@ def run_greening(
             crs=EQUAL_AREA,
         )
     )
-    atomic.clear_stale_manifest(out_dir)
     outputs = [
         results.write_csv(table, out_dir / "greening.csv"),
         results.write_gpkg(
             {"greenable": greenable, "bare_patches": patches}, out_dir / "greening.gpkg"
         ),
+        *figures_written,
     ]
     sources.append({"role": "image", "path": str(image), "sha256": manifest.file_sha256(image)})
     manifest.write_manifest(
