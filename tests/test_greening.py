@@ -156,6 +156,7 @@ def test_cli_contract_and_a_mine_off_the_image(tmp_path):
         "greenable",
         "bare_patches",
     }
+    assert sorted(p.name for p in (tmp_path / "o").glob("*.png")) == ["greening_ON.png"]
     manifest = json.loads((tmp_path / "o" / "manifest.json").read_text("utf-8"))
     assert manifest["parameters"]["end_members_used"]["source"].startswith("scene percentiles")
 
