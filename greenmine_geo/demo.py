@@ -35,10 +35,14 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from affine import Affine
+from scipy import ndimage
 from shapely.geometry import Polygon, box
 
 from .crs import CGCS2000, gk_crs
 from .io.atomic import atomic_output
+from .io.geotiff import write_geotiff
+from .io.untrusted import geometry_mask
 
 __all__ = ["KEY_ZONES", "write_demo_data"]
 
@@ -76,6 +80,10 @@ REDLINES: list[tuple[str, float, float, float, int]] = [
     ("乌拉山水土保持生态保护红线", 109.4, 41.5, 30, 2),
     ("贺兰山生物多样性维护生态保护红线", 105.9, 39.0, 30, 2),
 ]
+
+#: Mines with a demo image each: greened well, greened with bare patches, mostly bare.
+GREENING_MINES = ("示例铁矿（复绿良好）", "示例铜矿（局部裸露）", "示例煤矿（大面积裸露）")
+GREENING_KINDS = ("vegetated", "patchy", "bare")
 
 #: The mine over the 阴山北麓 red line that carries a documented exemption.
 EXEMPTED_MINE = "示例铁矿（跨红线，国家重大项目豁免）"
@@ -272,11 +280,13 @@ def _mines(rng: np.random.Generator, redline: gpd.GeoDataFrame) -> list[_Mine]:
     # mines on farmland and in a nature reserve (land-use conflicts)
     add(121.9, 46.1, crs_file="cgcs2000", name="示例煤矿（压占基本农田）")
     add(120.6, 47.1, crs_file="cgcs2000", name="示例金矿（位于自然保护地）")
+    # three mines with demo imagery for the greening indicator (vegetated, patchy, bare)
+    for (lon, lat), name in zip(
+        ((117.0, 45.6), (119.8, 47.6), (108.9, 39.3)), GREENING_MINES, strict=True
+    ):
+        add(lon, lat, crs_file="cgcs2000", name=name)
     # fill to about 60 with mines scattered across the leagues
     for lon, lat in (
-        (117.0, 45.6),
-        (119.8, 47.6),
-        (108.9, 39.3),
         (110.3, 39.8),
         (113.2, 41.0),
         (122.4, 44.0),
@@ -407,6 +417,56 @@ def _landuse(rng: np.random.Generator, mines: list[_Mine]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, crs=CGCS2000)
 
 
+def _smooth_field(rng: np.random.Generator, shape: tuple[int, int], scale: int) -> np.ndarray:
+    """A smooth random field in [0, 1] (block noise, box-filtered), for natural-looking texture."""
+    coarse = rng.random((shape[0] // scale + 2, shape[1] // scale + 2))
+    fine = np.kron(coarse, np.ones((scale, scale)))[: shape[0], : shape[1]]
+    fine = ndimage.uniform_filter(fine, size=scale)
+    return (fine - fine.min()) / max(fine.max() - fine.min(), 1e-9)
+
+
+def _greening_image(rng: np.random.Generator, mine: _Mine, kind: str, path: Path) -> Path:
+    """A 2 m, 4-band uint8 image (blue, green, red, NIR digital numbers with haze) around a mine.
+
+    The ground is steppe of moderate natural cover; inside the mine the cover is high
+    (vegetated), high with bare patches of about 250-10 000 m² (patchy) or low (bare).
+    """
+    zone = int(round(mine.geometry.centroid.x / 3))
+    crs = gk_crs(zone)
+    geom = gpd.GeoSeries([mine.geometry], crs=CGCS2000).to_crs(crs).iloc[0]
+    x0, y0, x1, y1 = geom.bounds
+    pad, px = 560.0, 2.0  # just past the 500 m reference ring
+    x0, y0 = np.floor((x0 - pad) / px) * px, np.floor((y0 - pad) / px) * px
+    w, h = int(np.ceil((x1 + pad - x0) / px)), int(np.ceil((y1 + pad - y0) / px))
+    transform = Affine(px, 0, x0, 0, -px, y0 + h * px)
+    inside = geometry_mask([geom], (h, w), transform, invert=True)
+    cover = 0.35 + 0.3 * _smooth_field(rng, (h, w), 40)  # natural steppe
+    if kind == "vegetated":
+        cover[inside] = (0.75 + 0.2 * _smooth_field(rng, (h, w), 20))[inside]
+    elif kind == "patchy":
+        cover[inside] = (0.7 + 0.2 * _smooth_field(rng, (h, w), 20))[inside]
+        rows, cols = np.nonzero(inside)
+        for size in (50, 35, 28, 12, 8):  # pixels across: 100 m … 16 m
+            k = rng.integers(len(rows))
+            patch = np.zeros_like(inside)
+            patch[rows[k] : rows[k] + size, cols[k] : cols[k] + int(size * 0.8)] = True
+            cover[patch & inside] = 0.02
+    else:
+        cover[inside] = (0.05 * _smooth_field(rng, (h, w), 10))[inside]
+    veg = np.array([38, 62, 42, 160.0])[:, None, None]
+    soil = np.array([92, 104, 116, 128.0])[:, None, None]
+    haze = np.array([14, 10, 7, 4.0])[:, None, None]
+    dn = cover * veg + (1 - cover) * soil + haze  # smooth fields: small files, texture enough
+    return write_geotiff(
+        path,
+        np.clip(dn, 1, 254).astype("uint8"),
+        transform=transform,
+        crs=crs.to_string(),
+        descriptions=["blue", "green", "red", "nir"],
+        tags={"ACQUISITIONDATETIME": "2026-07-18T03:12:00Z", "SOURCE": "synthetic demo"},
+    )
+
+
 def _write(gdf: gpd.GeoDataFrame, path: Path, **kwargs: object) -> Path:
     with atomic_output(path) as tmp:
         gdf.to_file(tmp, engine="pyogrio", **kwargs)
@@ -465,4 +525,10 @@ def write_demo_data(out_dir: str | Path) -> list[Path]:
     with atomic_output(out / "exemptions.csv") as tmp:
         ex.to_csv(tmp, index=False, encoding="utf-8")
     written.append(out / "exemptions.csv")
+    (out / "imagery").mkdir(exist_ok=True)
+    by_name = {m.name: m for m in mines}
+    for name, kind in zip(GREENING_MINES, GREENING_KINDS, strict=True):
+        written.append(
+            _greening_image(rng, by_name[name], kind, out / "imagery" / f"greening_{kind}.tif")
+        )
     return written

@@ -37,9 +37,12 @@ def to_reflectance(
 
     * floats already in 0-1 are kept;
     * Sentinel-2 L2A (baseline ≥ 04.00) stores ``(ρ × 10000) + 1000``: the offset is removed;
-    * other integers are digital numbers: dark-object subtraction (``dark``, the
-      per-band 1st percentile of the scene) removes haze, then the values are
-      scaled by 1/10000 (uint16) or 1/255 (uint8). NDVI does not depend on the
+    * other integers are digital numbers: dark-object subtraction on the red
+      band (``dark[0]``, the scene's 1st percentile) removes haze, then the
+      values are scaled by 1/10000 (uint16) or 1/255 (uint8). Haze (Rayleigh
+      scattering) is strong in the visible and negligible in the near-infrared;
+      the darkest NIR pixels of a scene without water or shadow are bare soil
+      with real signal, so NIR is not corrected. NDVI does not depend on the
       scale; SAVI and MSAVI2 do, so DN-based values are approximate.
     """
     r, n = red.astype(np.float32), nir.astype(np.float32)
@@ -53,11 +56,11 @@ def to_reflectance(
         )
     scale = 255.0 if np.dtype(dtype).itemsize == 1 else 10000.0
     r = np.maximum(r - dark[0], 0) / scale
-    n = np.maximum(n - dark[1], 0) / scale
+    n = n / scale
     return (
         r,
         n,
-        f"uncalibrated digital numbers: dark-object subtraction ({dark[0]:g}, {dark[1]:g}), ÷{scale:g}",
+        f"uncalibrated digital numbers: red haze {dark[0]:g} removed (dark object), ÷{scale:g}",
     )
 
 

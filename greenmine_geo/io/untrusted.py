@@ -65,6 +65,7 @@ from ..errors import InputError  # noqa: E402
 # environment above is set.
 __all__ = [
     "HARDENED_AT_IMPORT",
+    "rasterio",
     "Window",
     "WindowError",
     "from_bounds",

@@ -27,6 +27,9 @@ from ..overlay import to_measurable
 
 __all__ = ["GREENING_COLUMNS", "run_greening"]
 
+#: A soil end-member NDVI above this means the scene's 5th percentile is not bare soil.
+NO_BARE_SOIL_NDVI = 0.3
+
 
 def _safe_name(mine_id: str) -> str:
     """A file-name-safe form of a mine id (Chinese characters kept)."""
@@ -116,9 +119,15 @@ def run_greening(
             scene = scene_calibration(raster, s)
             if "uncalibrated" in scene.scaling:
                 scene_notes.append(f"image is {scene.scaling}")
-            if scene.end_members.degenerate:
+            em = scene.end_members
+            if em.degenerate:
                 scene_notes.append(
-                    f"end-members are degenerate (soil {scene.end_members.soil:.3f}, vegetation {scene.end_members.veg:.3f}): FVC is unreliable"
+                    f"end-members are degenerate (soil {em.soil:.3f}, vegetation {em.veg:.3f}): FVC is unreliable"
+                )
+            elif s.index == "ndvi" and em.soil > NO_BARE_SOIL_NDVI and s.end_members is None:
+                scene_notes.append(
+                    f"the scene has no clearly bare soil (soil end-member NDVI {em.soil:.2f}): "
+                    "FVC understates cover here, in the mine and the reference ring alike"
                 )
             crs = raster.dataset.crs
             for mine_id, geom in zip(mine_set.ids, mine_set.geoms, strict=True):
