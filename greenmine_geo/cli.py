@@ -242,11 +242,10 @@ def greening(
         min_patch_m2=min_patch_m2,
         reference_ring_m=reference_ring_m,
     )
-    table = run_greening(
+    outcome = run_greening(
         list(mines), id_field, image, out_dir, non_greenable=non_greenable, settings=settings
     )
-    scored = table["indicator6_score"].notna().sum()
-    click.echo(f"{os.path.relpath(out_dir)}: {len(table)} mines, {scored} measured")
+    _report(outcome)
 
 
 def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:

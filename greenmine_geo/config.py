@@ -32,6 +32,8 @@ from .errors import ConfigError
 from .io.yamlfile import LineMap, read_yaml_with_lines
 
 __all__ = [
+    "GreeningParams",
+    "GreeningStep",
     "LayerSpec",
     "Pipeline",
     "PrerequisiteParams",
@@ -39,6 +41,11 @@ __all__ = [
     "json_schema",
     "load_pipeline",
 ]
+
+
+def _resolve(base: Path, path: str) -> str:
+    """A path from a pipeline file, relative to the file's directory unless absolute."""
+    return path if os.path.isabs(path) else os.path.normpath(base / path)
 
 
 class _Strict(BaseModel):
@@ -55,11 +62,21 @@ class LayerSpec(_Strict):
     )
 
 
-class PrerequisiteParams(_Strict):
-    """Parameters of the prerequisite overlay check (先决条件: 矿区范围)."""
+class _MinesParams(_Strict):
+    """What every per-mine step needs: the mine layers and their id field."""
 
     mines: list[str] = Field(description="mine boundary layers (each in its own CRS)", min_length=1)
     id_field: str = Field(description="field holding the mine id")
+
+    @field_validator("mines", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+
+class PrerequisiteParams(_MinesParams):
+    """Parameters of the prerequisite overlay check (先决条件: 矿区范围)."""
+
     redline: str = Field(description="ecological protection red-line layer")
     layers: dict[str, LayerSpec] = Field(
         default_factory=dict,
@@ -71,11 +88,6 @@ class PrerequisiteParams(_Strict):
     )
     tolerance_m: float = Field(0.05, gt=0, le=10, description="contact tolerance in metres")
 
-    @field_validator("mines", mode="before")
-    @classmethod
-    def _one_or_many(cls, v: Any) -> Any:
-        return [v] if isinstance(v, str) else v
-
     @field_validator("layers", mode="before")
     @classmethod
     def _path_or_spec(cls, v: Any) -> Any:
@@ -85,20 +97,50 @@ class PrerequisiteParams(_Strict):
 
     def resolved(self, base: Path) -> PrerequisiteParams:
         """The same parameters with relative paths made relative to ``base``."""
-
-        def r(p: str) -> str:
-            return p if os.path.isabs(p) else os.path.normpath(base / p)
-
         return self.model_copy(
             update={
-                "mines": [r(p) for p in self.mines],
-                "redline": r(self.redline),
+                "mines": [_resolve(base, p) for p in self.mines],
+                "redline": _resolve(base, self.redline),
                 "layers": {
-                    k: s.model_copy(update={"path": r(s.path)}) for k, s in self.layers.items()
+                    k: s.model_copy(update={"path": _resolve(base, s.path)})
+                    for k, s in self.layers.items()
                 },
-                "exemptions": r(self.exemptions) if self.exemptions else None,
+                "exemptions": _resolve(base, self.exemptions) if self.exemptions else None,
             }
         )
+
+
+class GreeningParams(_MinesParams):
+    """Parameters of the greening-coverage measurement (indicator 6)."""
+
+    image: str = Field(description="multispectral GeoTIFF")
+    non_greenable: str | None = Field(None, description="pits, buildings, hardened ground, roads")
+    bands: dict[Literal["red", "nir"], Annotated[int, Field(ge=1)]] = Field(
+        default_factory=lambda: {"red": 3, "nir": 4},  # type: ignore[arg-type, dict-item]
+        description="1-based band numbers of red and near-infrared",
+    )
+    index: Literal["ndvi", "savi", "msavi2"] = "ndvi"
+    min_patch_m2: float = Field(400.0, ge=0, description="smallest bare patch that counts (m²)")
+    vegetated_fvc: float = Field(0.3, ge=0, le=1)
+    bare_fvc: float = Field(0.1, ge=0, le=1)
+    reference_ring_m: float = Field(500.0, gt=0)
+
+    def resolved(self, base: Path) -> GreeningParams:
+        """The same parameters with relative paths made relative to ``base``."""
+        return self.model_copy(
+            update={
+                "mines": [_resolve(base, p) for p in self.mines],
+                "image": _resolve(base, self.image),
+                "non_greenable": _resolve(base, self.non_greenable) if self.non_greenable else None,
+            }
+        )
+
+
+class GreeningStep(GreeningParams):
+    """A pipeline step measuring greening coverage on one image."""
+
+    step: Literal["greening"]
+    name: str | None = Field(None, description="output sub-directory (default: the step type)")
 
 
 class PrerequisiteStep(PrerequisiteParams):
@@ -108,7 +150,10 @@ class PrerequisiteStep(PrerequisiteParams):
     name: str | None = Field(None, description="output sub-directory (default: the step type)")
 
 
-StepConfig = Annotated[PrerequisiteStep, Field(description="one step of the pipeline")]
+StepConfig = Annotated[
+    PrerequisiteStep | GreeningStep,
+    Field(discriminator="step", description="one step of the pipeline"),
+]
 
 
 class Pipeline(_Strict):
@@ -125,6 +170,15 @@ def json_schema() -> str:
     return json.dumps(Pipeline.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
+def _yaml_loc(lines: LineMap, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """The error location as a path in the YAML file: union tags (``prerequisite``) dropped."""
+    path: tuple[str | int, ...] = ()
+    for k, part in enumerate(loc):
+        if (*path, part) in lines or k == len(loc) - 1:
+            path = (*path, part)
+    return path
+
+
 def _line_of(lines: LineMap, loc: tuple[str | int, ...]) -> int | None:
     for end in range(len(loc), -1, -1):
         if loc[:end] in lines:
@@ -132,13 +186,11 @@ def _line_of(lines: LineMap, loc: tuple[str | int, ...]) -> int | None:
     return None
 
 
-def _describe(err: Mapping[str, Any]) -> str:
-    loc = tuple(err["loc"])
+def _describe(loc: tuple[str | int, ...], err: Mapping[str, Any]) -> str:
     where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     if err["type"] == "extra_forbidden":
-        return f"unknown key {loc[-1]!r}" + (
-            f" in {where.rsplit('.', 1)[0]}" if "." in where else ""
-        )
+        parent = where.rsplit(".", 1)[0] if "." in where else ""
+        return f"unknown key {loc[-1]!r}" + (f" in {parent}" if parent else "")
     if err["type"] == "missing":
         return f"missing key {where!r}"
     return f"{where}: {err['msg']}"
@@ -163,8 +215,9 @@ def load_pipeline(path: str | os.PathLike[str]) -> tuple[Pipeline, Path]:
     try:
         pipeline = Pipeline.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            f"{path}:{_line_of(lines, tuple(e['loc'])) or 1}: {_describe(e)}" for e in exc.errors()
-        ]
+        problems = []
+        for e in exc.errors():
+            loc = _yaml_loc(lines, tuple(e["loc"]))
+            problems.append(f"{path}:{_line_of(lines, loc) or 1}: {_describe(loc, e)}")
         raise ConfigError("; ".join(problems)) from None
     return pipeline, path.parent.resolve()

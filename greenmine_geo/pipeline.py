@@ -11,14 +11,16 @@ from .config import Pipeline, load_pipeline
 from .io.atomic import atomic_output, clear_stale_manifest
 from .io.cache import default_cache_dir
 from .progress import NullProgress, Progress
-from .steps.prerequisite import StepOutcome, run_prerequisite
+from .steps.greening import run_greening_step
+from .steps.outcome import StepOutcome
+from .steps.prerequisite import run_prerequisite
 
 __all__ = ["STEPS", "run_pipeline", "run_pipeline_file"]
 
 StepFunction = Callable[..., StepOutcome]
 
 #: Step type → function(params, out_dir, *, cache_dir, progress).
-STEPS: dict[str, StepFunction] = {"prerequisite": run_prerequisite}
+STEPS: dict[str, StepFunction] = {"prerequisite": run_prerequisite, "greening": run_greening_step}
 
 
 def run_pipeline(

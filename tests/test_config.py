@@ -60,8 +60,11 @@ def test_every_problem_is_listed_with_its_line(tmp_path):
 
 def test_unknown_step_and_bad_yaml(tmp_path):
     f = tmp_path / "p.yaml"
+    f.write_text("name: t\nsteps:\n  - step: nonsense\n", "utf-8")
+    with pytest.raises(ConfigError, match=":3: steps\\[0\\]: .*'prerequisite', 'greening'"):
+        load_pipeline(f)
     f.write_text("name: t\nsteps:\n  - step: greening\n", "utf-8")
-    with pytest.raises(ConfigError, match=":3: steps\\[0\\].step"):
+    with pytest.raises(ConfigError, match="missing key 'steps\\[0\\].image'"):
         load_pipeline(f)
     f.write_text("name: [unclosed\n", "utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):

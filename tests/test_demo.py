@@ -98,3 +98,21 @@ def test_demo_key_zones_are_the_18_of_the_plan():
     zones = gpd.read_file(REPO / "data/demo/key_zones.gpkg")
     assert len(KEY_ZONES) == 18 and sorted(zones.name) == sorted(n for n, _, _ in KEY_ZONES)
     assert (zones.kind == "地热").sum() == 3
+
+
+def test_demo_pipeline_measures_greening_of_the_three_imaged_mines(demo_run):
+    from greenmine_geo.demo import GREENING_KINDS, GREENING_MINES
+
+    mines = read_layer(REPO / "data/demo/mines_cgcs2000.gpkg", what="m")[0]
+    ids = dict(zip(mines.name, mines.mine_id, strict=True))
+    for name, kind in zip(GREENING_MINES, GREENING_KINDS, strict=True):
+        table = pd.read_csv(demo_run / f"greening_{kind}" / "greening.csv").set_index("mine_id")
+        row = table.loc[ids[name]]
+        assert (demo_run / f"greening_{kind}" / f"greening_{ids[name]}.png").exists()
+        if kind == "vegetated":
+            assert row.indicator6_score == 2.0 and row.coverage_pct > 95
+        elif kind == "patchy":
+            # five square patches were drawn: 8 000, 3 920, 2 464, 432 and 192 m² (the last too small)
+            assert row.bare_patches == 4 and row.indicator6_score == 0.0
+        else:
+            assert row.coverage_pct < 5

@@ -42,7 +42,7 @@ def measure(tmp_path, mines, image, **kw) -> pd.DataFrame:
     path = write(mines, tmp_path / "mines.gpkg")
     return run_greening(
         [path], "mine_id", image, tmp_path / "out", settings=kw.pop("settings", SETTINGS), **kw
-    ).set_index("mine_id")
+    ).result.set_index("mine_id")
 
 
 def test_vegetated_share_with_partial_edge_pixels(tmp_path):

@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from ..checks.mines import prepare_mines
+from ..config import GreeningParams
 from ..crs import EQUAL_AREA
 from ..errors import InputError
 from ..imagery.greening import GreeningSettings, MineGreening, measure_mine, scene_calibration
@@ -24,10 +25,12 @@ from ..io.untrusted import UntrustedRasterError, open_untrusted
 from ..io.vector import read_layer
 from ..maps.greening_figure import greening_figure
 from ..overlay import to_measurable
+from .outcome import StepOutcome
 
-__all__ = ["GREENING_COLUMNS", "run_greening"]
+__all__ = ["GREENING_COLUMNS", "run_greening", "run_greening_step"]
 
-#: A soil end-member NDVI above this means the scene's 5th percentile is not bare soil.
+#: In reflectance, a soil end-member NDVI above this means the scene's 5th percentile is
+#: sparse vegetation, not bare soil.
 NO_BARE_SOIL_NDVI = 0.3
 
 
@@ -77,8 +80,10 @@ def run_greening(
     non_greenable: str | None = None,
     settings: GreeningSettings | None = None,
     figures: bool = True,
-) -> pd.DataFrame:
-    """Measure greening coverage of every mine on one image; write the outputs; return the table.
+) -> StepOutcome:
+    """Measure greening coverage of every mine on one image and write the outputs.
+
+    The outcome's ``result`` is the table written to ``greening.csv``.
 
     ``figures`` writes ``greening_<mine id>.png`` per measured mine (FVC, greenable
     area, numbered bare patches).
@@ -124,7 +129,12 @@ def run_greening(
                 scene_notes.append(
                     f"end-members are degenerate (soil {em.soil:.3f}, vegetation {em.veg:.3f}): FVC is unreliable"
                 )
-            elif s.index == "ndvi" and em.soil > NO_BARE_SOIL_NDVI and s.end_members is None:
+            elif (
+                s.index == "ndvi"
+                and s.end_members is None
+                and "uncalibrated" not in scene.scaling  # NDVI of soil in DN depends on band gains
+                and em.soil > NO_BARE_SOIL_NDVI
+            ):
                 scene_notes.append(
                     f"the scene has no clearly bare soil (soil end-member NDVI {em.soil:.2f}): "
                     "FVC understates cover here, in the mine and the reference ring alike"
@@ -197,15 +207,43 @@ def run_greening(
         *figures_written,
     ]
     sources.append({"role": "image", "path": str(image), "sha256": manifest.file_sha256(image)})
-    manifest.write_manifest(
-        out_dir,
-        command="greening",
-        inputs=sources,
-        parameters={
-            **asdict(s),
-            "end_members_used": asdict(scene.end_members),
-            "scaling": scene.scaling,
-        },
-        outputs=outputs,
+    outputs.append(
+        manifest.write_manifest(
+            out_dir,
+            command="greening",
+            inputs=sources,
+            parameters={
+                **asdict(s),
+                "end_members_used": asdict(scene.end_members),
+                "scaling": scene.scaling,
+            },
+            outputs=outputs,
+        )
     )
-    return table
+    measured_count = int(table["indicator6_score"].notna().sum())
+    summary = {
+        "mines": len(table),
+        "measured": measured_count,
+        "with_bare_patches": int((table["bare_patches"] > 0).sum()),
+    }
+    return StepOutcome(out_dir, outputs, summary, scene_notes, table)
+
+
+def run_greening_step(params: GreeningParams, out_dir: Path, **_: object) -> StepOutcome:
+    """The pipeline's ``greening`` step (takes no cache or progress)."""
+    settings = GreeningSettings(
+        bands={str(k): v for k, v in params.bands.items()},
+        index=params.index,
+        vegetated_fvc=params.vegetated_fvc,
+        bare_fvc=params.bare_fvc,
+        min_patch_m2=params.min_patch_m2,
+        reference_ring_m=params.reference_ring_m,
+    )
+    return run_greening(
+        list(params.mines),
+        params.id_field,
+        params.image,
+        out_dir,
+        non_greenable=params.non_greenable,
+        settings=settings,
+    )

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks.mines import prepare_mines
-from ..checks.prerequisite import PrerequisiteResult, check_prerequisite
+from ..checks.prerequisite import check_prerequisite
 from ..checks.rules import rules_table
 from ..config import PrerequisiteParams
 from ..io import atomic, manifest, results
@@ -17,22 +16,12 @@ from ..io.vector import LayerSource, read_layer
 from ..layers import PlanningLayer, planning_layer, resolve_fields, role_of
 from ..overlay import DENSIFY_DEG, DENSIFY_M
 from ..progress import NullProgress, Progress
+from .outcome import StepOutcome
 
-__all__ = ["StepOutcome", "load_planning_layer", "run_prerequisite"]
+__all__ = ["load_planning_layer", "run_prerequisite"]
 
 #: Parameters of layer preparation that change its result (part of the cache key).
 PREPARE_PARAMS = {"max_vertices": 256, "densify_m": DENSIFY_M, "densify_deg": DENSIFY_DEG}
-
-
-@dataclass
-class StepOutcome:
-    """What a step did: its outputs, a verdict summary and warnings, for the caller to show."""
-
-    out_dir: Path
-    outputs: list[Path]
-    summary: dict[str, int]
-    warnings: list[str] = field(default_factory=list)
-    result: PrerequisiteResult | None = None
 
 
 def load_planning_layer(
