@@ -27,6 +27,7 @@ test: setup  ## lint, type-check, tests and notebooks
 bench: setup  ## province-scale speed and memory ratios (several minutes)
 	$(BIN)/python benchmarks/prerequisite_bench.py
 	$(BIN)/python benchmarks/review_bench.py
+	$(BIN)/python benchmarks/greening_bench.py
 
 schema: setup  ## regenerate the committed JSON schema of pipeline files
 	$(BIN)/greenmine schema --out pipelines/pipeline.schema.json

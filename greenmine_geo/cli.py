@@ -212,6 +212,9 @@ def _report(outcome: Any) -> None:
     default=500.0,
     show_default=True,
 )
+@click.option(
+    "--figures/--no-figures", default=True, show_default=True, help="Write a PNG per mine."
+)
 @_out_option
 def greening(
     mines: tuple[str, ...],
@@ -224,6 +227,7 @@ def greening(
     vegetated_fvc: float,
     bare_fvc: float,
     reference_ring_m: float,
+    figures: bool,
     out_dir: Path,
 ) -> None:
     """Greening coverage of each mine's greenable area from one image (indicator 6)."""
@@ -243,7 +247,13 @@ def greening(
         reference_ring_m=reference_ring_m,
     )
     outcome = run_greening(
-        list(mines), id_field, image, out_dir, non_greenable=non_greenable, settings=settings
+        list(mines),
+        id_field,
+        image,
+        out_dir,
+        non_greenable=non_greenable,
+        settings=settings,
+        figures=figures,
     )
     _report(outcome)
 

@@ -4,7 +4,8 @@ For each mine: greenable area = mine boundary − non-greenable land; inside it,
 with exact pixel-coverage weights, the vegetated share (FVC ≥ a threshold) and
 mean FVC; bare patches (connected bare pixels, FVC below a threshold, at least
 a minimum area) as polygons; score = max(0, 2 − 0.5 × patches); and a
-same-image reference ring of undisturbed land around the mine for comparison.
+same-image reference ring of undisturbed land around the mine for comparison
+(sampled at pixel centres: a wide area, where edge pixels do not matter).
 
 Areas are m² on the ellipsoid (EQUAL_AREA); pixel areas are derived from the
 polygon's ellipsoidal area and its exact pixel count, so they are right in any
@@ -28,6 +29,7 @@ from ..io.untrusted import (
     Window,
     WindowError,
     from_bounds,
+    geometry_mask,
     shapes,
     window_transform,
 )
@@ -74,21 +76,29 @@ def _is_sentinel2_l2a(raster: UntrustedRaster) -> bool:
     )
 
 
-def scene_calibration(raster: UntrustedRaster, s: GreeningSettings) -> Scene:
-    """One pass over the red and NIR bands (about a million sampled pixels): haze and end-members."""
+def scene_calibration(raster: UntrustedRaster, s: GreeningSettings, lattice: int = 8) -> Scene:
+    """Haze and FVC end-members from a lattice of windows spread over the whole scene.
+
+    ``lattice`` × ``lattice`` windows of up to 256 × 256 pixels, evenly spaced and
+    aligned to the file's blocks (each decodes one block): about four million
+    pixels per band for a large tile, without decoding the rest of it.
+    """
     ds = raster.dataset
     red_b, nir_b = s.bands["red"], s.bands["nir"]
-    stride = max(1, int(np.ceil(np.sqrt(ds.width * ds.height / 1e6))))
+    block_r, block_c = ds.block_shapes[0] if ds.block_shapes else (1, 1)
+    size_r, size_c = min(256, max(ds.height // lattice, 1)), min(256, max(ds.width // lattice, 1))
+    rows = np.linspace(0, ds.height - size_r, lattice).astype(int) // block_r * block_r
+    cols = np.linspace(0, ds.width - size_c, lattice).astype(int) // block_c * block_c
     reds, nirs = [], []
-    for window in raster.row_windows():
-        data = raster.read(window, [red_b, nir_b])
-        valid = raster.read_mask(window)
-        first = -int(window.row_off) % stride
-        pick = valid[first::stride, ::stride]
-        reds.append(data[0, first::stride, ::stride][pick])
-        nirs.append(data[1, first::stride, ::stride][pick])
-    red = np.concatenate(reds).astype(np.float32) if reds else np.empty(0, np.float32)
-    nir = np.concatenate(nirs).astype(np.float32) if nirs else np.empty(0, np.float32)
+    for r0 in np.unique(rows):
+        for c0 in np.unique(cols):
+            window = Window(int(c0), int(r0), size_c, size_r)
+            data = raster.read(window, [red_b, nir_b])
+            valid = raster.read_mask(window)
+            reds.append(data[0][valid])
+            nirs.append(data[1][valid])
+    red = np.concatenate(reds).astype(np.float32)
+    nir = np.concatenate(nirs).astype(np.float32)
     dark = (float(np.percentile(red, 1)), float(np.percentile(nir, 1))) if red.size else (0.0, 0.0)
     sentinel2 = _is_sentinel2_l2a(raster)
     r, n, scaling = to_reflectance(
@@ -185,8 +195,8 @@ def measure_mine(
     if inside is not None and inside.width > 0 and inside.height > 0:
         r0, c0 = int(inside.row_off - grid.row_off), int(inside.col_off - grid.col_off)
         sl = (slice(r0, r0 + int(inside.height)), slice(c0, c0 + int(inside.width)))
-        red[sl] = raster.read(inside, [s.bands["red"]])[0]
-        nir[sl] = raster.read(inside, [s.bands["nir"]])[0]
+        both = raster.read(inside, [s.bands["red"], s.bands["nir"]])  # one decode of each block
+        red[sl], nir[sl] = both[0], both[1]
         valid[sl] = raster.read_mask(inside)
     result.measured_share = float((w_green * valid).sum() / max(w_green.sum(), 1e-12))
     if result.measured_share == 0:
@@ -207,7 +217,9 @@ def measure_mine(
     result.vegetated_area_m2 = vegetated * pixel_m2
     result.coverage_pct = 100.0 * vegetated / total if total else float("nan")
     result.fvc_mean = float(np.nansum(w * cover) / total) if total else float("nan")
-    w_ring = coverage_fraction(r_img, tr, shape) * (valid & np.isfinite(cover))
+    # the ring is a wide comparison area: pixel centres suffice (exact weights are for the mine)
+    in_ring = geometry_mask([r_img], shape, tr, invert=True)
+    w_ring = (in_ring & valid & np.isfinite(cover)).astype(np.float32)
     if w_ring.sum() > 0:
         result.reference_fvc_mean = float(np.nansum(w_ring * cover) / w_ring.sum())
     else:
@@ -251,15 +263,19 @@ def _bare_patches(
     if keep.size == 0:
         return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=EQUAL_AREA)
     kept = np.where(np.isin(labels, keep), labels, 0).astype(np.int32)
-    polys, ids = [], []
-    for geom, value in shapes(kept, mask=kept > 0, transform=tr):
-        polys.append(shapely.geometry.shape(geom))
-        ids.append(int(value))
-    merged = gpd.GeoSeries(polys, crs=crs).groupby(ids).agg(lambda g: shapely.union_all(list(g)))
-    geoms = shapely.intersection(np.asarray(merged.values, dtype=object), g_img)
+    # traced with 8-connectivity like the labels, so each patch is one polygon
+    traced = {
+        int(v): shapely.geometry.shape(g)
+        for g, v in shapes(kept, mask=kept > 0, connectivity=8, transform=tr)
+    }
+    ids = np.array(sorted(traced), dtype=np.int64)
+    geoms = np.array([traced[i] for i in ids], dtype=object)
+    # clip to the greenable area only the patches that reach its edge
+    edge = np.asarray(ndimage.minimum(w_green, labels, index=ids)) < 1.0
+    geoms[edge] = shapely.intersection(geoms[edge], g_img)
     ea = gpd.GeoSeries(geoms, crs=crs).to_crs(EQUAL_AREA)
     centroids = gpd.GeoSeries(shapely.centroid(ea.values), crs=EQUAL_AREA).to_crs(CGCS2000)
-    means = ndimage.mean(cover, labels, index=merged.index.to_numpy())
+    means = ndimage.mean(cover, labels, index=ids)
     order = np.argsort(-shapely.area(ea.values))  # patch 1 is the largest
     return gpd.GeoDataFrame(
         {
