@@ -49,3 +49,20 @@ def test_memory_is_limited():
 def test_exceptions_are_passed_through():
     with pytest.raises(ValueError, match="bad pixels"):
         run_isolated(_fail)
+
+
+def _decode(path) -> int:
+    from greenmine_geo.io.untrusted import Window, open_untrusted
+
+    with open_untrusted(path) as raster:
+        return int(raster.read(Window(0, 0, 1024, 1024)).sum())
+
+
+def test_isolated_decode_after_this_process_decoded(tmp_path):
+    # GDAL's worker threads now exist in this process; a child forked from it would wait
+    # for them forever. Children come from the fork server instead.
+    from rasters import vegetated, write_image
+
+    img = write_image(tmp_path / "img.tif", vegetated(1024, 1024))
+    here = _decode(img)
+    assert run_isolated(_decode, img, limits=IsolationLimits(wall_seconds=120)) == here

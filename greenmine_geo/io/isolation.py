@@ -1,10 +1,15 @@
 """Run a function in a child process with memory and time limits.
 
 Decoders are where hostile files attack: a crafted TIFF may crash GDAL, loop
-forever or allocate without bound. Decoding in a forked child with an address
-space limit (``RLIMIT_AS``), a CPU-time limit and a wall-clock timeout turns any
-of those into a finding ("the decoder crashed", "took longer than …") instead
-of a crashed or hung review.
+forever or allocate without bound. Decoding in a child with an address space
+limit (``RLIMIT_AS``), a CPU-time limit and a wall-clock timeout turns any of
+those into a finding ("the decoder crashed", "took longer than …") instead of a
+crashed or hung review.
+
+Children come from a fork server, not from forking the caller: a caller that
+has already decoded images holds GDAL's worker-thread pool, and a plain
+``fork`` would give the child that pool's state without its threads, so the
+child would wait for them forever.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["IsolationLimits", "IsolationFailure", "run_isolated"]
+
+#: Imported once by the fork server, so each child starts without re-importing them.
+_PRELOAD = ["numpy", "shapely", "pyproj", "greenmine_geo.io.untrusted"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,8 @@ def _child(
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
     try:
-        conn.send(("ok", fn(*args)))
+        value = fn(*args)
+        conn.send(("ok", (value, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
     except MemoryError:
         conn.send(
             ("error", f"decoding needed more than {limits.memory_bytes / 2**20:,.0f} MiB of memory")
@@ -54,10 +63,18 @@ def _child(
         conn.close()
 
 
-def run_isolated(fn: Callable[..., Any], *args: Any, limits: IsolationLimits | None = None) -> Any:
-    """Call ``fn(*args)`` in a forked child under ``limits`` and return its result.
+def run_isolated(
+    fn: Callable[..., Any],
+    *args: Any,
+    limits: IsolationLimits | None = None,
+    report: dict[str, float] | None = None,
+) -> Any:
+    """Call ``fn(*args)`` in a child process under ``limits`` and return its result.
 
-    Exceptions raised by ``fn`` are re-raised here. Where ``fork`` is not
+    ``fn`` and ``args`` must be picklable (``fn`` a module-level function).
+    ``report``, when given, receives the child's peak resident memory
+    (``peak_mib``), for benchmarks.
+    Exceptions raised by ``fn`` are re-raised here. Where no fork server is
     available the call runs in this process, unlimited.
 
     Raises
@@ -67,9 +84,10 @@ def run_isolated(fn: Callable[..., Any], *args: Any, limits: IsolationLimits | N
         ran out of memory, or exceeded the wall-clock timeout.
     """
     limits = limits or IsolationLimits()
-    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not POSIX
         return fn(*args)
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(_PRELOAD)  # takes effect when the server starts, once
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child, args=(send, limits, fn, args), daemon=True)
     child.start()
@@ -96,7 +114,10 @@ def run_isolated(fn: Callable[..., Any], *args: Any, limits: IsolationLimits | N
         raise IsolationFailure(value)
     if kind == "raise":
         raise value
-    return value
+    result, peak_mib = value
+    if report is not None:
+        report["peak_mib"] = peak_mib
+    return result
 
 
 if os.name != "posix":  # pragma: no cover

@@ -274,6 +274,7 @@ def run_review(
     settings: ReviewSettings | None = None,
     limits: Limits | None = None,
     isolation: IsolationLimits | None = None,
+    usage: dict[str, float] | None = None,
 ) -> ReviewOutcome:
     """Review one submitted image for one mine and write ``review.json``, ``review.html``, ``manifest.json``.
 
@@ -281,7 +282,8 @@ def run_review(
     :class:`~greenmine_geo.errors.InputError`; anything wrong with the image
     itself is a finding in the checklist, never an exception. The image is
     decoded in a child process under ``isolation`` limits (memory, CPU and wall
-    time), so a file that crashes or hangs the decoder fails ``format``.
+    time), so a file that crashes or hangs the decoder fails ``format``;
+    ``usage``, when given, receives the decoding child's peak memory (``peak_mib``).
     """
     image, out_dir = Path(image), Path(out_dir)
     settings = settings or ReviewSettings(*default_window(date.today()))
@@ -303,7 +305,7 @@ def run_review(
     earlier = read_submissions(registry) if registry else None
     args = (image, mine, str(mine_id), bands, acquired, earlier, settings, limits or Limits())
     try:
-        checks, entry, facts = run_isolated(review_image, *args, limits=isolation)
+        checks, entry, facts = run_isolated(review_image, *args, limits=isolation, report=usage)
     except IsolationFailure as failure:
         checks = [Check("format", "FAIL", failure.reason)] + _not_checked(
             "the image could not be decoded safely", CHECK_IDS[1:]
