@@ -36,7 +36,15 @@ from ..io.untrusted import (
 from .indices import EndMembers, end_members, fvc, to_reflectance, vegetation_index
 from .zonal import coverage_fraction
 
-__all__ = ["GreeningSettings", "MineGreening", "Scene", "measure_mine", "scene_calibration"]
+__all__ = [
+    "PATCH_COLUMNS",
+    "GreeningSettings",
+    "MineGreening",
+    "Scene",
+    "empty_patches",
+    "measure_mine",
+    "scene_calibration",
+]
 
 
 @dataclass(frozen=True)
@@ -113,6 +121,23 @@ def scene_calibration(raster: UntrustedRaster, s: GreeningSettings, lattice: int
         given=s.end_members,
     )
     return Scene(dark, sentinel2, scaling, em)
+
+
+#: Columns of the ``bare_patches`` layer (EQUAL_AREA geometry; centroid in EPSG:4490 degrees).
+PATCH_COLUMNS = [
+    "mine_id",
+    "patch_no",
+    "area_m2",
+    "fvc_mean",
+    "centroid_lon",
+    "centroid_lat",
+    "geometry",
+]
+
+
+def empty_patches() -> gpd.GeoDataFrame:
+    """A bare-patch table with no rows."""
+    return gpd.GeoDataFrame(columns=PATCH_COLUMNS, geometry="geometry", crs=EQUAL_AREA)
 
 
 @dataclass
@@ -247,21 +272,12 @@ def _bare_patches(
     """
     bare = valid & (w_green >= 0.5) & (cover < s.bare_fvc)
     labels, count = ndimage.label(bare, structure=np.ones((3, 3), bool))
-    columns = [
-        "mine_id",
-        "patch_no",
-        "area_m2",
-        "fvc_mean",
-        "centroid_lon",
-        "centroid_lat",
-        "geometry",
-    ]
     if count == 0:
-        return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=EQUAL_AREA)
+        return empty_patches()
     clipped = ndimage.sum(w_green, labels, index=np.arange(1, count + 1)) * pixel_m2
     keep = np.flatnonzero(clipped >= s.min_patch_m2) + 1
     if keep.size == 0:
-        return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=EQUAL_AREA)
+        return empty_patches()
     kept = np.where(np.isin(labels, keep), labels, 0).astype(np.int32)
     # traced with 8-connectivity like the labels, so each patch is one polygon
     traced = {

@@ -19,7 +19,13 @@ from ..checks.mines import prepare_mines
 from ..config import GreeningParams
 from ..crs import EQUAL_AREA
 from ..errors import InputError
-from ..imagery.greening import GreeningSettings, MineGreening, measure_mine, scene_calibration
+from ..imagery.greening import (
+    GreeningSettings,
+    MineGreening,
+    empty_patches,
+    measure_mine,
+    scene_calibration,
+)
 from ..io import atomic, manifest, results
 from ..io.untrusted import UntrustedRasterError, open_untrusted
 from ..io.vector import read_layer
@@ -185,19 +191,7 @@ def run_greening(
             pd.concat(patch_frames, ignore_index=True), geometry="geometry", crs=EQUAL_AREA
         )
         if patch_frames
-        else gpd.GeoDataFrame(
-            columns=[
-                "mine_id",
-                "patch_no",
-                "area_m2",
-                "fvc_mean",
-                "centroid_lon",
-                "centroid_lat",
-                "geometry",
-            ],
-            geometry="geometry",
-            crs=EQUAL_AREA,
-        )
+        else empty_patches()
     )
     outputs = [
         results.write_csv(table, out_dir / "greening.csv"),
