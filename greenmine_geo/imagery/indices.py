@@ -108,7 +108,9 @@ def end_members(
     if vi.size == 0:
         return EndMembers(float("nan"), float("nan"), "no valid pixels", True)
     lo, hi = np.percentile(brightness, (2, 99))
-    land = (ndvi >= 0) & (brightness > lo) & (brightness < hi)
+    # only pixels strictly beyond the percentiles are dropped: where many pixels share
+    # the cut-off value (a uniform bright soil), they must stay in the pool
+    land = (ndvi >= 0) & (brightness >= lo) & (brightness <= hi)
     pool = vi[land] if land.sum() >= 100 else vi
     soil, veg = np.percentile(pool, percentiles[0]), np.percentile(vi, percentiles[1])
     src = f"scene percentiles {percentiles[0]:g}/{percentiles[1]:g} (water, shadow, roofs excluded from soil)"
