@@ -34,7 +34,7 @@ __all__ = [
     "gk_crs",
     "geodesic_distance_m",
     "geodesic_length_m",
-    "is_cgcs2000",
+    "CGCS2000_INNER_MONGOLIA",
     "norm_crs",
     "zone_from_easting",
 ]
@@ -46,6 +46,12 @@ CGCS2000 = CRS.from_epsg(4490)
 EQUAL_AREA = CRS.from_proj4(
     "+proj=aea +lat_1=38 +lat_2=50 +lat_0=0 +lon_0=112 +x_0=0 +y_0=0 "
     "+ellps=GRS80 +units=m +no_defs +type=crs"
+)
+
+#: EPSG codes of CGCS2000 geographic and the GK systems over Inner Mongolia: 3° zones 32-42
+#: with and without the zone prefix, 6° zones 17-22 with and without it.
+CGCS2000_INNER_MONGOLIA = frozenset(
+    {4490, *range(4520, 4531), *range(4541, 4552), *range(4495, 4501), *range(4506, 4512)}
 )
 
 #: The GRS80 ellipsoid, for geodesic distances and areas.
@@ -90,14 +96,6 @@ def zone_from_easting(easting: float) -> int | None:
         return None
     zone = int(easting // 1_000_000)
     return zone if (13 <= zone <= 23 or 25 <= zone <= 45) else None
-
-
-def is_cgcs2000(crs: CRS) -> bool:
-    """True for EPSG:4490 and every CGCS2000 Gauss-Krüger system."""
-    code = crs.to_epsg()
-    return code is not None and (
-        code == 4490 or 4491 <= code <= 4554 or crs.geodetic_crs == CGCS2000
-    )
 
 
 def norm_crs(crs: object, *, what: str) -> CRS:

@@ -379,7 +379,6 @@ class Contact:
     distance_m: np.ndarray
     state: np.ndarray  # "clear" | "touching" | "overlapping"
     contact_length_m: np.ndarray
-    pieces: pd.DataFrame  # output of pieces_by_key() on the whole layer
 
 
 def contact_with(
@@ -430,4 +429,4 @@ def contact_with(
             shapely.boundary(geoms[labels]), shapely.buffer(near, tolerance_m)
         )
         length[labels] = geodesic_length_m(edge, EQUAL_AREA)
-    return Contact(overlap, distance, state, length, pieces)
+    return Contact(overlap, distance, state, length)

@@ -16,7 +16,7 @@ import numpy as np
 import pyproj
 import scipy.fft
 
-from ..crs import CGCS2000, GEOD
+from ..crs import CGCS2000, CGCS2000_INNER_MONGOLIA, GEOD
 from .scan import AoiScan, ImageScan, ndvi_percentile
 
 __all__ = [
@@ -50,14 +50,6 @@ CHECK_IDS = (
     "duplicate",
     "spectral_consistency",
 )
-#: CGCS2000 geographic, and the GK systems covering Inner Mongolia (prefixed and not, 3° and 6°).
-CGCS2000_EPSG = {
-    4490,
-    *range(4520, 4531),
-    *range(4541, 4552),
-    *range(4495, 4501),
-    *range(4506, 4512),
-}
 
 
 @dataclass
@@ -129,7 +121,7 @@ def check_crs(crs: pyproj.CRS | None) -> Check:
         return Check("crs", "FAIL", "no coordinate reference system: the image cannot be located")
     code = crs.to_epsg()
     evidence = {"crs": crs.name, "epsg": code}
-    if code in CGCS2000_EPSG:
+    if code in CGCS2000_INNER_MONGOLIA:
         return Check("crs", "PASS", f"CGCS2000 ({crs.name}, EPSG:{code})", evidence)
     if code is not None:
         return Check(

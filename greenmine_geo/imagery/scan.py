@@ -41,14 +41,12 @@ class ImageScan:
         Power of two: full-resolution pixels per quicklook pixel along each axis.
     percentiles : ndarray, shape (bands, 3)
         2nd, 50th, 98th percentile of each band over valid pixels.
-    valid_fraction : float
     """
 
     pixel_sha256: str
     quicklook: np.ndarray
     factor: int
     percentiles: np.ndarray
-    valid_fraction: float
 
 
 def _block_sum(a: np.ndarray, f: int, row0: int) -> tuple[int, np.ndarray]:
@@ -79,7 +77,6 @@ def scan_image(raster: UntrustedRaster) -> ImageScan:
     counts = np.zeros((qh, qw))
     digest = hashlib.sha256(f"{ds.count}x{ds.height}x{ds.width}:{ds.dtypes[0]}".encode())
     samples: list[np.ndarray] = []
-    valid_total = 0
     for window in raster.row_windows():
         data = raster.read(window)
         valid = raster.read_mask(window)
@@ -87,10 +84,7 @@ def scan_image(raster: UntrustedRaster) -> ImageScan:
         digest.update(np.ascontiguousarray(data.transpose(1, 0, 2)).data)
         row0 = int(window.row_off)
         values = data.astype(np.float32)
-        if valid.all():
-            valid_total += valid.size
-        else:
-            valid_total += int(valid.sum())
+        if not valid.all():
             values[:, ~valid] = 0
         q0, block = _block_sum(values, factor, row0)
         _, cell_counts = _block_sum(valid.astype(np.float32), factor, row0)
@@ -107,9 +101,7 @@ def scan_image(raster: UntrustedRaster) -> ImageScan:
         if sample.shape[1]
         else np.full((ds.count, 3), np.nan)
     )
-    return ImageScan(
-        digest.hexdigest(), quicklook, factor, pct, valid_total / max(ds.width * ds.height, 1)
-    )
+    return ImageScan(digest.hexdigest(), quicklook, factor, pct)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from .atomic import atomic_output, clear_stale_manifest
 from .manifest import file_sha256, write_manifest
-from .vector import LayerSource, read_layer, read_table_fields
+from .vector import LayerSource, read_layer
 
 __all__ = [
     "LayerSource",
@@ -10,6 +10,5 @@ __all__ = [
     "clear_stale_manifest",
     "file_sha256",
     "read_layer",
-    "read_table_fields",
     "write_manifest",
 ]

@@ -26,7 +26,7 @@ from ..crs import check_coordinates_fit, norm_crs
 from ..errors import LayerError
 from .manifest import file_sha256
 
-__all__ = ["LayerSource", "detect_dbf_encoding", "read_layer", "read_table_fields", "split_source"]
+__all__ = ["LayerSource", "detect_dbf_encoding", "read_layer", "split_source"]
 
 
 @dataclass(frozen=True)
@@ -109,13 +109,6 @@ def _layer_name(path: Path, layer: str | None) -> str | None:
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
-
-
-def read_table_fields(spec: str | os.PathLike[str]) -> list[str]:
-    """Attribute field names of a layer, without reading its features."""
-    path, layer = split_source(spec)
-    layer = _layer_name(path, layer)
-    return [str(f) for f in pyogrio.read_info(path, layer=layer)["fields"]]
 
 
 def read_layer(
