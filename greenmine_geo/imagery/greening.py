@@ -69,8 +69,9 @@ class GreeningSettings:
 
 @dataclass
 class Scene:
-    """Scene-wide calibration: how DN become reflectance, and the FVC end-members."""
+    """Scene-wide facts: the image's CRS, how DN become reflectance, the FVC end-members."""
 
+    crs: pyproj.CRS
     dark: tuple[float, float]
     sentinel2: bool
     scaling: str
@@ -120,7 +121,7 @@ def scene_calibration(raster: UntrustedRaster, s: GreeningSettings, lattice: int
         percentiles=s.percentiles,
         given=s.end_members,
     )
-    return Scene(dark, sentinel2, scaling, em)
+    return Scene(pyproj.CRS.from_user_input(ds.crs), dark, sentinel2, scaling, em)
 
 
 #: Columns of the ``bare_patches`` layer (EQUAL_AREA geometry; centroid in EPSG:4490 degrees).
@@ -154,8 +155,10 @@ class MineGreening:
     reference_fvc_mean: float = float("nan")
     patches: gpd.GeoDataFrame | None = None
     notes: list[str] = field(default_factory=list)
-    fvc_grid: np.ndarray | None = None  # FVC around the mine (image CRS), for the figure
+    # for the figure, then dropped: FVC around the mine and the greenable area, in the image CRS
+    fvc_grid: np.ndarray | None = None
     grid_transform: Affine | None = None
+    greenable_image: shapely.Geometry | None = None
 
     @property
     def bare_patches(self) -> int:
@@ -191,7 +194,7 @@ def measure_mine(
     ``notes`` with their share.
     """
     ds = raster.dataset
-    crs = pyproj.CRS.from_user_input(ds.crs)
+    crs = scene.crs
     area = float(shapely.area(greenable))
     result = MineGreening(mine_id, greenable, area)
     if area <= 0:
@@ -250,7 +253,7 @@ def measure_mine(
     else:
         result.notes.append("no valid pixels in the reference ring")
     result.patches = _bare_patches(cover, valid, w_green, g_img, tr, crs, pixel_m2, mine_id, s)
-    result.fvc_grid, result.grid_transform = cover, tr
+    result.fvc_grid, result.grid_transform, result.greenable_image = cover, tr, g_img
     return result
 
 

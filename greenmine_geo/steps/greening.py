@@ -13,6 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 from ..checks.mines import prepare_mines
@@ -45,15 +46,14 @@ def _safe_name(mine_id: str) -> str:
     return re.sub(r"[^\w.-]+", "_", mine_id).strip("_") or "mine"
 
 
-def _write_figure(m: MineGreening, crs: object, out_dir: Path) -> Path:
-    assert m.fvc_grid is not None and m.grid_transform is not None
-    to_img = gpd.GeoSeries([m.greenable], crs=EQUAL_AREA).to_crs(crs).iloc[0]
+def _write_figure(m: MineGreening, crs: pyproj.CRS, out_dir: Path) -> Path:
+    assert m.fvc_grid is not None and m.grid_transform is not None and m.greenable_image is not None
     if m.patches is not None and len(m.patches):
         patches = m.patches.geometry.to_crs(crs)
     else:
         patches = gpd.GeoSeries([], crs=crs)
     title = f"{m.mine_id}: cover {m.coverage_pct:.1f} %, {m.bare_patches} bare patches, score {m.indicator6_score:g}"
-    fig = greening_figure(m.fvc_grid, m.grid_transform, to_img, patches, title, str(crs))
+    fig = greening_figure(m.fvc_grid, m.grid_transform, m.greenable_image, patches, title, crs.name)
     path = out_dir / f"greening_{_safe_name(m.mine_id)}.png"
     with atomic.atomic_output(path) as tmp:
         fig.savefig(tmp)
@@ -145,7 +145,6 @@ def run_greening(
                     f"the scene has no clearly bare soil (soil end-member NDVI {em.soil:.2f}): "
                     "FVC understates cover here, in the mine and the reference ring alike"
                 )
-            crs = raster.dataset.crs
             for mine_id, geom in zip(mine_set.ids, mine_set.geoms, strict=True):
                 greenable = shapely.difference(geom, blocked) if blocked is not None else geom
                 ring = shapely.difference(shapely.buffer(geom, s.reference_ring_m), all_mines)
@@ -153,8 +152,8 @@ def run_greening(
                     ring = shapely.difference(ring, blocked)
                 m = measure_mine(raster, scene, str(mine_id), greenable, ring, s)
                 if figures and m.fvc_grid is not None:
-                    figures_written.append(_write_figure(m, crs, out_dir))
-                m.fvc_grid = None  # one mine's grid in memory at a time
+                    figures_written.append(_write_figure(m, scene.crs, out_dir))
+                m.fvc_grid = m.greenable_image = None  # one mine's grid in memory at a time
                 measured.append(m)
     except UntrustedRasterError as exc:
         raise InputError(
