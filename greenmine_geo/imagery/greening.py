@@ -14,6 +14,7 @@ image CRS.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -24,12 +25,13 @@ from affine import Affine
 from scipy import ndimage
 
 from ..crs import CGCS2000, EQUAL_AREA
+from ..errors import InputError
+from ..geometry import grouped_union
 from ..io.untrusted import (
     UntrustedRaster,
     Window,
     WindowError,
     from_bounds,
-    geometry_mask,
     shapes,
     window_transform,
 )
@@ -41,8 +43,9 @@ __all__ = [
     "GreeningSettings",
     "MineGreening",
     "Scene",
-    "empty_patches",
+    "Patches",
     "measure_mine",
+    "patch_table",
     "scene_calibration",
 ]
 
@@ -85,43 +88,94 @@ def _is_sentinel2_l2a(raster: UntrustedRaster) -> bool:
     )
 
 
-def scene_calibration(raster: UntrustedRaster, s: GreeningSettings, lattice: int = 8) -> Scene:
-    """Haze and FVC end-members from a lattice of windows spread over the whole scene.
+#: Pixels of the scene sample that the haze and end-member percentiles are taken from.
+_SAMPLE_PIXELS = 1 << 20
 
-    ``lattice`` × ``lattice`` windows of up to 256 × 256 pixels, evenly spaced and
-    aligned to the file's blocks (each decodes one block): about four million
-    pixels per band for a large tile, without decoding the rest of it.
+
+def scene_calibration(
+    raster: UntrustedRaster,
+    s: GreeningSettings,
+    areas: tuple[shapely.Geometry, shapely.Geometry] | None = None,
+    lattice: int = 8,
+) -> Scene:
+    """Haze and FVC end-members of the scene.
+
+    Haze (and, unless given or ``areas`` are, the end-members) come from a
+    lattice of ``lattice`` × ``lattice`` windows of up to 256 × 256 pixels, evenly
+    spaced over the scene and aligned to the file's blocks (each decodes one
+    block): a sample of the whole scene without decoding the rest of it.
+    ``areas`` = (bare soil, full vegetation) polygons in the image's CRS: the
+    end-members are then the median VI of the pixels at least half inside each.
     """
     ds = raster.dataset
-    red_b, nir_b = s.bands["red"], s.bands["nir"]
+    bands = [s.bands["red"], s.bands["nir"]]
     block_r, block_c = ds.block_shapes[0] if ds.block_shapes else (1, 1)
     size_r, size_c = min(256, max(ds.height // lattice, 1)), min(256, max(ds.width // lattice, 1))
     rows = np.linspace(0, ds.height - size_r, lattice).astype(int) // block_r * block_r
     cols = np.linspace(0, ds.width - size_c, lattice).astype(int) // block_c * block_c
-    reds, nirs = [], []
+    samples = []
     for r0 in np.unique(rows):
         for c0 in np.unique(cols):
             window = Window(int(c0), int(r0), size_c, size_r)
-            data = raster.read(window, [red_b, nir_b])
-            valid = raster.read_mask(window)
-            reds.append(data[0][valid])
-            nirs.append(data[1][valid])
-    red = np.concatenate(reds).astype(np.float32)
-    nir = np.concatenate(nirs).astype(np.float32)
+            data = raster.read(window, bands)
+            samples.append(data[:, raster.read_valid(window, data, bands)])
+    sample = np.concatenate(samples, axis=1)
+    step = max(sample.shape[1] // _SAMPLE_PIXELS, 1)  # an even thinning; percentiles need no more
+    red, nir = sample[:, ::step].astype(np.float32)
     dark = (float(np.percentile(red, 1)), float(np.percentile(nir, 1))) if red.size else (0.0, 0.0)
     sentinel2 = _is_sentinel2_l2a(raster)
-    r, n, scaling = to_reflectance(
-        red, nir, dtype=np.dtype(ds.dtypes[0]), sentinel2_offset=sentinel2, dark=dark
+    dtype = np.dtype(ds.dtypes[0])
+    r, n, scaling = to_reflectance(red, nir, dtype=dtype, sentinel2_offset=sentinel2, dark=dark)
+    if areas is not None and s.end_members is None:
+        soil, veg = (_median_vi(raster, a, s, sentinel2, dark) for a in areas)
+        em = EndMembers(
+            soil[0],
+            veg[0],
+            f"reference areas: median {s.index.upper()} of {soil[1]} bare-soil and {veg[1]} vegetation pixels",
+            veg[0] - soil[0] < 0.1,
+        )
+    else:
+        vi = vegetation_index(r, n, s.index)
+        ndvi = vegetation_index(r, n, "ndvi")
+        em = end_members(vi, ndvi, (r + n) / 2, percentiles=s.percentiles, given=s.end_members)
+    return Scene(pyproj.CRS.from_user_input(ds.crs), dark, sentinel2, scaling, em)
+
+
+def _median_vi(
+    raster: UntrustedRaster,
+    area: shapely.Geometry,
+    s: GreeningSettings,
+    sentinel2: bool,
+    dark: tuple[float, float],
+) -> tuple[float, int]:
+    """Median VI of the valid pixels at least half inside ``area`` (image CRS), and their count."""
+    ds = raster.dataset
+    try:
+        window = (
+            from_bounds(*area.bounds, transform=ds.transform)
+            .round_offsets(op="floor")
+            .round_lengths(op="ceil")
+            .intersection(Window(0, 0, ds.width, ds.height))
+        )
+    except WindowError:
+        window = None
+    if window is None or window.width < 1 or window.height < 1:
+        raise InputError("an end-member reference area lies outside the image")
+    bands = [s.bands["red"], s.bands["nir"]]
+    data = raster.read(window, bands)
+    shape = (int(window.height), int(window.width))
+    inside = coverage_fraction(area, window_transform(window, ds.transform), shape) >= 0.5
+    use = inside & raster.read_valid(window, data, bands)
+    r, n, _ = to_reflectance(
+        data[0][use], data[1][use], dtype=data.dtype, sentinel2_offset=sentinel2, dark=dark
     )
     vi = vegetation_index(r, n, s.index)
-    em = end_members(
-        vi,
-        vegetation_index(r, n, "ndvi"),
-        (r + n) / 2,
-        percentiles=s.percentiles,
-        given=s.end_members,
-    )
-    return Scene(pyproj.CRS.from_user_input(ds.crs), dark, sentinel2, scaling, em)
+    vi = vi[np.isfinite(vi)]
+    if vi.size < 9:
+        raise InputError(
+            f"an end-member reference area has {vi.size} valid pixels; draw it over at least 9"
+        )
+    return float(np.median(vi)), int(vi.size)
 
 
 #: Columns of the ``bare_patches`` layer (EQUAL_AREA geometry; centroid in EPSG:4490 degrees).
@@ -136,29 +190,38 @@ PATCH_COLUMNS = [
 ]
 
 
-def empty_patches() -> gpd.GeoDataFrame:
-    """A bare-patch table with no rows."""
-    return gpd.GeoDataFrame(columns=PATCH_COLUMNS, geometry="geometry", crs=EQUAL_AREA)
+@dataclass
+class Patches:
+    """One mine's bare patches, largest first (patch 1), as traced on the image.
+
+    ``geometry``: polygons in the image's CRS, clipped to the greenable area;
+    ``area_m2``: ellipsoidal area of each; ``fvc_mean``: mean FVC of its pixels.
+    """
+
+    geometry: np.ndarray
+    area_m2: np.ndarray
+    fvc_mean: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.geometry)
 
 
 @dataclass
 class MineGreening:
-    """The measurement of one mine; ``patches`` holds the bare-patch polygons (EQUAL_AREA)."""
+    """The measurement of one mine (areas in m² on the ellipsoid)."""
 
     mine_id: str
-    greenable: shapely.Geometry
     greenable_area_m2: float
     measured_share: float = 0.0
     vegetated_area_m2: float = float("nan")
     coverage_pct: float = float("nan")
     fvc_mean: float = float("nan")
     reference_fvc_mean: float = float("nan")
-    patches: gpd.GeoDataFrame | None = None
+    patches: Patches | None = None
     notes: list[str] = field(default_factory=list)
-    # for the figure, then dropped: FVC around the mine and the greenable area, in the image CRS
+    # for the figure, then dropped: FVC around the mine, in the image CRS
     fvc_grid: np.ndarray | None = None
     grid_transform: Affine | None = None
-    greenable_image: shapely.Geometry | None = None
 
     @property
     def bare_patches(self) -> int:
@@ -175,44 +238,39 @@ class MineGreening:
         return 100.0 * self.fvc_mean / self.reference_fvc_mean
 
 
-def _to_image(geoms: list[shapely.Geometry], crs: pyproj.CRS) -> list[shapely.Geometry]:
-    return list(gpd.GeoSeries(geoms, crs=EQUAL_AREA).to_crs(crs).values)
-
-
 def measure_mine(
     raster: UntrustedRaster,
     scene: Scene,
     mine_id: str,
+    greenable_area_m2: float,
     greenable: shapely.Geometry,
     ring: shapely.Geometry,
     s: GreeningSettings,
 ) -> MineGreening:
     """Measure one mine's greenable area and reference ring on the image.
 
-    ``greenable`` and ``ring`` are in EQUAL_AREA. Pixels of the image's nodata
-    and the part of the mine outside the image are left out and reported in
-    ``notes`` with their share.
+    ``greenable`` and ``ring`` are in the image's CRS; ``greenable_area_m2`` is
+    the greenable area's ellipsoidal area. Pixels of the image's nodata and the
+    part of the mine outside the image are left out and reported in ``notes``
+    with their share.
     """
     ds = raster.dataset
-    crs = scene.crs
-    area = float(shapely.area(greenable))
-    result = MineGreening(mine_id, greenable, area)
-    if area <= 0:
+    result = MineGreening(mine_id, greenable_area_m2)
+    if greenable_area_m2 <= 0:
         result.notes.append("no greenable area")
         return result
-    g_img, r_img = _to_image([greenable, ring], crs)
-    bounds = shapely.union_all([g_img, r_img]).bounds
     grid = (
-        from_bounds(*bounds, transform=ds.transform)
+        from_bounds(*shapely.union(greenable, ring).bounds, transform=ds.transform)
         .round_offsets(op="floor")
         .round_lengths(op="ceil")
     )
     grid = Window(grid.col_off, grid.row_off, grid.width + 1, grid.height + 1)
     shape = (int(grid.height), int(grid.width))
     tr = window_transform(grid, ds.transform)
-    w_green = coverage_fraction(g_img, tr, shape)
-    pixel_m2 = area / max(float(w_green.sum()), 1e-12)  # ellipsoidal m² per pixel at this mine
+    w_green = coverage_fraction(greenable, tr, shape)
+    pixel_m2 = greenable_area_m2 / max(float(w_green.sum()), 1e-12)  # ellipsoidal m² per pixel
     # read the part of the grid that lies on the image; the rest stays invalid
+    bands = [s.bands["red"], s.bands["nir"]]
     red = np.zeros(shape, np.float32)
     nir = np.zeros(shape, np.float32)
     valid = np.zeros(shape, bool)
@@ -223,9 +281,9 @@ def measure_mine(
     if inside is not None and inside.width > 0 and inside.height > 0:
         r0, c0 = int(inside.row_off - grid.row_off), int(inside.col_off - grid.col_off)
         sl = (slice(r0, r0 + int(inside.height)), slice(c0, c0 + int(inside.width)))
-        both = raster.read(inside, [s.bands["red"], s.bands["nir"]])  # one decode of each block
+        both = raster.read(inside, bands)  # one decode of each block
         red[sl], nir[sl] = both[0], both[1]
-        valid[sl] = raster.read_mask(inside)
+        valid[sl] = raster.read_valid(inside, both, bands)
     result.measured_share = float((w_green * valid).sum() / max(w_green.sum(), 1e-12))
     if result.measured_share == 0:
         result.notes.append("the image does not cover this mine")
@@ -238,73 +296,104 @@ def measure_mine(
         red, nir, dtype=np.dtype(ds.dtypes[0]), sentinel2_offset=scene.sentinel2, dark=scene.dark
     )
     cover = fvc(vegetation_index(r, n, s.index), scene.end_members)
-    cover[~valid] = np.nan
-    w = np.where(valid & np.isfinite(cover), w_green, 0.0)
+    usable = valid & np.isfinite(cover)
+    cover[~usable] = np.nan
+    filled = np.where(usable, cover, 0.0)
+    w = np.where(usable, w_green, 0.0)
     total = float(w.sum())
-    vegetated = float((w * (cover >= s.vegetated_fvc)).sum())
+    vegetated = float(w[cover >= s.vegetated_fvc].sum())
     result.vegetated_area_m2 = vegetated * pixel_m2
     result.coverage_pct = 100.0 * vegetated / total if total else float("nan")
-    result.fvc_mean = float(np.nansum(w * cover) / total) if total else float("nan")
-    # the ring is a wide comparison area: pixel centres suffice (exact weights are for the mine)
-    in_ring = geometry_mask([r_img], shape, tr, invert=True)
-    w_ring = (in_ring & valid & np.isfinite(cover)).astype(np.float32)
+    result.fvc_mean = float((w * filled).sum() / total) if total else float("nan")
+    w_ring = np.where(usable, coverage_fraction(ring, tr, shape), 0.0)
     if w_ring.sum() > 0:
-        result.reference_fvc_mean = float(np.nansum(w_ring * cover) / w_ring.sum())
+        result.reference_fvc_mean = float((w_ring * filled).sum() / w_ring.sum())
     else:
         result.notes.append("no valid pixels in the reference ring")
-    result.patches = _bare_patches(cover, valid, w_green, g_img, tr, crs, pixel_m2, mine_id, s)
-    result.fvc_grid, result.grid_transform, result.greenable_image = cover, tr, g_img
+    result.patches = _bare_patches(cover, usable, w_green, greenable, tr, pixel_m2, s)
+    result.fvc_grid, result.grid_transform = cover, tr
     return result
 
 
 def _bare_patches(
     cover: np.ndarray,
-    valid: np.ndarray,
+    usable: np.ndarray,
     w_green: np.ndarray,
-    g_img: shapely.Geometry,
-    tr: object,
-    crs: pyproj.CRS,
+    greenable: shapely.Geometry,
+    tr: Affine,
     pixel_m2: float,
-    mine_id: str,
     s: GreeningSettings,
-) -> gpd.GeoDataFrame:
+) -> Patches:
     """Connected (8-neighbour) bare pixels inside the greenable area, at least ``min_patch_m2``.
 
     A pixel belongs to the greenable area when at least half of it lies inside.
-    A patch's area is that of its pixels clipped to the greenable area (m²).
+    A patch's area is that of its pixels clipped to the greenable area: the sum
+    of their exact coverage weights × the ellipsoidal pixel area (m²).
     """
-    bare = valid & (w_green >= 0.5) & (cover < s.bare_fvc)
+    bare = usable & (w_green >= 0.5) & (cover < s.bare_fvc)
     labels, count = ndimage.label(bare, structure=np.ones((3, 3), bool))
-    if count == 0:
-        return empty_patches()
-    clipped = ndimage.sum(w_green, labels, index=np.arange(1, count + 1)) * pixel_m2
-    keep = np.flatnonzero(clipped >= s.min_patch_m2) + 1
-    if keep.size == 0:
-        return empty_patches()
-    kept = np.where(np.isin(labels, keep), labels, 0).astype(np.int32)
+    flat = labels.ravel()
+    area = np.bincount(flat, weights=w_green.ravel(), minlength=count + 1) * pixel_m2
+    area[0] = 0.0
+    keep = area >= s.min_patch_m2
+    if not keep.any():
+        return Patches(np.empty(0, object), np.empty(0), np.empty(0))
+    kept = np.where(keep[labels], labels, 0).astype(np.int32)
+    rows, cols = np.flatnonzero(kept.any(axis=1)), np.flatnonzero(kept.any(axis=0))
+    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    sub = kept[box]
     # traced with 8-connectivity like the labels, so each patch is one polygon
-    traced = {
-        int(v): shapely.geometry.shape(g)
-        for g, v in shapes(kept, mask=kept > 0, connectivity=8, transform=tr)
-    }
-    ids = np.array(sorted(traced), dtype=np.int64)
-    geoms = np.array([traced[i] for i in ids], dtype=object)
-    # clip to the greenable area only the patches that reach its edge
-    edge = np.asarray(ndimage.minimum(w_green, labels, index=ids)) < 1.0
-    geoms[edge] = shapely.intersection(geoms[edge], g_img)
-    ea = gpd.GeoSeries(geoms, crs=crs).to_crs(EQUAL_AREA)
-    centroids = gpd.GeoSeries(shapely.centroid(ea.values), crs=EQUAL_AREA).to_crs(CGCS2000)
-    means = ndimage.mean(cover, labels, index=ids)
-    order = np.argsort(-shapely.area(ea.values))  # patch 1 is the largest
+    sub_tr = tr * Affine.translation(cols[0], rows[0])
+    ids, geoms = _polygons(shapes(sub, mask=sub > 0, connectivity=8, transform=sub_tr))
+    # clip to the greenable area only the patches with a pixel it does not wholly cover
+    partial = np.bincount(flat, weights=(w_green < 1.0).ravel(), minlength=count + 1)[ids] > 0
+    geoms[partial] = shapely.intersection(geoms[partial], greenable)
+    cover_sum = np.bincount(flat, weights=np.nan_to_num(cover).ravel(), minlength=count + 1)
+    pixels = np.bincount(flat, minlength=count + 1)
+    order = np.argsort(-area[ids], kind="stable")  # patch 1 is the largest
+    ids = ids[order]
+    return Patches(geoms[order], area[ids], cover_sum[ids] / pixels[ids])
+
+
+def _polygons(traced: Iterable[tuple[dict, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """(values, polygons) from rasterio's traced shapes, sorted by value, one per value.
+
+    Built in one call; a value traced as several shapes (pixels touching only at a
+    corner can be) is one (multi)polygon.
+    """
+    coords, ring_no, poly_no, values = [], [], [], []
+    for k, (shape, value) in enumerate(traced):
+        values.append(int(value))
+        for ring in shape["coordinates"]:
+            coords.extend(ring)
+            ring_no.append(len(ring))
+            poly_no.append(k)
+    ring_index = np.repeat(np.arange(len(ring_no)), ring_no)
+    rings = shapely.linearrings(np.asarray(coords, dtype=float), indices=ring_index)
+    polygons = shapely.polygons(rings, indices=np.asarray(poly_no))
+    return grouped_union(polygons, np.asarray(values, dtype=np.int64))  # one polygon per value
+
+
+def patch_table(measured: list[MineGreening], crs: pyproj.CRS) -> gpd.GeoDataFrame:
+    """All mines' bare patches as one table: geometry in EQUAL_AREA, centroids in EPSG:4490.
+
+    Reprojected in one call for all mines (``crs`` is the image's).
+    """
+    with_patches = [m for m in measured if m.patches is not None and len(m.patches)]
+    if not with_patches:
+        return gpd.GeoDataFrame(columns=PATCH_COLUMNS, geometry="geometry", crs=EQUAL_AREA)
+    patches = [m.patches for m in with_patches if m.patches is not None]
+    geoms = gpd.GeoSeries(np.concatenate([p.geometry for p in patches]), crs=crs).to_crs(EQUAL_AREA)
+    centroids = gpd.GeoSeries(shapely.centroid(geoms.values), crs=EQUAL_AREA).to_crs(CGCS2000)
     return gpd.GeoDataFrame(
         {
-            "mine_id": mine_id,
-            "patch_no": np.arange(1, len(order) + 1),
-            "area_m2": shapely.area(ea.values)[order],
-            "fvc_mean": np.asarray(means)[order],
-            "centroid_lon": centroids.x.to_numpy()[order],
-            "centroid_lat": centroids.y.to_numpy()[order],
-            "geometry": ea.values[order],
+            "mine_id": np.repeat([m.mine_id for m in with_patches], [len(p) for p in patches]),
+            "patch_no": np.concatenate([np.arange(1, len(p) + 1) for p in patches]),
+            "area_m2": np.concatenate([p.area_m2 for p in patches]),
+            "fvc_mean": np.concatenate([p.fvc_mean for p in patches]),
+            "centroid_lon": centroids.x.to_numpy(),
+            "centroid_lat": centroids.y.to_numpy(),
+            "geometry": geoms.values,
         },
         geometry="geometry",
         crs=EQUAL_AREA,

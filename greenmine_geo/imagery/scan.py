@@ -79,7 +79,7 @@ def scan_image(raster: UntrustedRaster) -> ImageScan:
     samples: list[np.ndarray] = []
     for window in raster.row_windows():
         data = raster.read(window)
-        valid = raster.read_mask(window)
+        valid = raster.read_valid(window, data)
         # row by row, so the hash does not depend on tiling or compression
         digest.update(np.ascontiguousarray(data.transpose(1, 0, 2)).data)
         row0 = int(window.row_off)
@@ -162,8 +162,9 @@ def scan_aoi(
             in_mine = geometry_mask([mine], shape, tr, invert=True)
             if not in_aoi.any():
                 continue
-            data = raster.read(w).astype(np.float64)
-            valid = raster.read_mask(w)
+            raw = raster.read(w)
+            valid = raster.read_valid(w, raw)
+            data = raw.astype(np.float64)
             counts["aoi"] += int(in_aoi.sum())
             counts["valid"] += int((in_aoi & valid).sum())
             counts["mine"] += int(in_mine.sum())

@@ -45,7 +45,9 @@ _GDAL_OPEN: dict[str, str | int] = {
     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",  # no sidecars at all (.ovr, .msk, .tfw)
     "GDAL_GEOREF_SOURCES": "INTERNAL",
     "GTIFF_IGNORE_READ_ERRORS": "NO",
-    "GDAL_CACHEMAX": 128,  # MB: windowed reads need one strip of blocks, not 5 % of RAM
+    # bytes (rasterio passes an integer to GDALSetCacheMax64; 128 would be 128 bytes, no cache):
+    # windowed reads visited in raster order need about one strip of blocks, not 5 % of RAM
+    "GDAL_CACHEMAX": 128 * 2**20,
     "GDAL_NUM_THREADS": "ALL_CPUS",  # decompress the blocks of a strip in parallel
 }
 #: Whether the process environment was hardened before rasterio was first imported.
@@ -54,6 +56,7 @@ os.environ.update(_GDAL_REGISTRATION)
 
 import numpy as np  # noqa: E402
 import rasterio  # noqa: E402
+from rasterio.enums import MaskFlags  # noqa: E402
 from rasterio.errors import RasterioError, WindowError  # noqa: E402
 from rasterio.features import geometry_mask, shapes  # noqa: E402
 from rasterio.windows import Window, from_bounds  # noqa: E402
@@ -163,6 +166,13 @@ def sniff_tiff(path: Path) -> str:
     raise UntrustedRasterError("format", f"not a GeoTIFF: the file is {kind}; submit a GeoTIFF/COG")
 
 
+def _corrupt(exc: Exception) -> UntrustedRasterError:
+    """The ``format`` failure for a GDAL error met while decoding."""
+    return UntrustedRasterError(
+        "format", f"the file is truncated or corrupt ({' '.join(str(exc).split())[:200]})"
+    )
+
+
 def _check_path(path: str | os.PathLike[str]) -> Path:
     text = os.fspath(path)
     if text.startswith("/vsi") or "://" in text or text.startswith(("http:", "https:", "ftp:")):
@@ -221,18 +231,35 @@ class UntrustedRaster:
         try:
             return ds.read(indexes, window=window)
         except RasterioError as exc:
-            raise UntrustedRasterError(
-                "format", f"the file is truncated or corrupt ({' '.join(str(exc).split())[:200]})"
-            ) from exc
+            raise _corrupt(exc) from exc
 
-    def read_mask(self, window: Window) -> np.ndarray:
-        """Valid-data mask of a window (True where every band has data)."""
+    def read_valid(
+        self, window: Window, data: np.ndarray, bands: list[int] | None = None
+    ) -> np.ndarray:
+        """Where every band of ``data`` (from :meth:`read` of the same window and bands) has data.
+
+        Nodata values and NaN are tested on ``data`` itself, so blocks are not decoded a
+        second time; only an internal mask band is read.
+        """
+        ds = self.dataset
+        indexes = bands or list(range(1, ds.count + 1))
+        valid = np.ones(data.shape[1:], bool)
         try:
-            return self.dataset.dataset_mask(window=window) > 0
+            for plane, band in zip(data, indexes, strict=True):
+                flags = ds.mask_flag_enums[band - 1]
+                if np.issubdtype(plane.dtype, np.floating):
+                    valid &= np.isfinite(plane)
+                if MaskFlags.all_valid in flags:
+                    continue
+                if MaskFlags.nodata in flags:
+                    nodata = ds.nodatavals[band - 1]
+                    if not np.isnan(nodata):
+                        valid &= plane != nodata
+                else:  # an internal mask or alpha band
+                    valid &= ds.read_masks(band, window=window) > 0
         except RasterioError as exc:
-            raise UntrustedRasterError(
-                "format", f"the file is truncated or corrupt ({' '.join(str(exc).split())[:200]})"
-            ) from exc
+            raise _corrupt(exc) from exc
+        return valid
 
 
 def _bound(ds: Any, file_bytes: int, limits: Limits) -> dict[str, Any]:

@@ -7,6 +7,7 @@ listed with a note). The image is opened through the hardened opener.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -20,15 +21,17 @@ from ..checks.mines import prepare_mines
 from ..config import GreeningParams
 from ..crs import EQUAL_AREA
 from ..errors import InputError
+from ..geometry import grouped_union
 from ..imagery.greening import (
     GreeningSettings,
     MineGreening,
-    empty_patches,
+    Scene,
     measure_mine,
+    patch_table,
     scene_calibration,
 )
 from ..io import atomic, manifest, results
-from ..io.untrusted import UntrustedRasterError, open_untrusted
+from ..io.untrusted import UntrustedRaster, UntrustedRasterError, open_untrusted
 from ..io.vector import read_layer
 from ..maps.greening_figure import greening_figure
 from ..overlay import to_measurable
@@ -46,14 +49,14 @@ def _safe_name(mine_id: str) -> str:
     return re.sub(r"[^\w.-]+", "_", mine_id).strip("_") or "mine"
 
 
-def _write_figure(m: MineGreening, crs: pyproj.CRS, out_dir: Path) -> Path:
-    assert m.fvc_grid is not None and m.grid_transform is not None and m.greenable_image is not None
-    if m.patches is not None and len(m.patches):
-        patches = m.patches.geometry.to_crs(crs)
-    else:
-        patches = gpd.GeoSeries([], crs=crs)
+def _write_figure(
+    m: MineGreening, greenable: shapely.Geometry, crs: pyproj.CRS, out_dir: Path
+) -> Path:
+    """``greening_<mine id>.png``; ``greenable`` is in the image's CRS, like the FVC grid."""
+    assert m.fvc_grid is not None and m.grid_transform is not None
+    patches = gpd.GeoSeries(m.patches.geometry if m.patches is not None else [], crs=crs)
     title = f"{m.mine_id}: cover {m.coverage_pct:.1f} %, {m.bare_patches} bare patches, score {m.indicator6_score:g}"
-    fig = greening_figure(m.fvc_grid, m.grid_transform, m.greenable_image, patches, title, crs.name)
+    fig = greening_figure(m.fvc_grid, m.grid_transform, greenable, patches, title, crs.name)
     path = out_dir / f"greening_{_safe_name(m.mine_id)}.png"
     with atomic.atomic_output(path) as tmp:
         fig.savefig(tmp)
@@ -84,6 +87,7 @@ def run_greening(
     out_dir: str | Path,
     *,
     non_greenable: str | None = None,
+    end_member_areas: str | None = None,
     settings: GreeningSettings | None = None,
     figures: bool = True,
 ) -> StepOutcome:
@@ -91,8 +95,11 @@ def run_greening(
 
     The outcome's ``result`` is the table written to ``greening.csv``.
 
-    ``figures`` writes ``greening_<mine id>.png`` per measured mine (FVC, greenable
-    area, numbered bare patches).
+    ``end_member_areas``: a polygon layer whose ``cover`` field marks bare soil
+    (``soil``/``bare``/裸土/裸地) and full vegetation (``vegetation``/``veg``/植被);
+    the FVC end-members are then those areas' median VI. ``figures`` writes
+    ``greening_<mine id>.png`` per measured mine (FVC, greenable area, numbered
+    bare patches).
     """
     s = settings or GreeningSettings()
     out_dir = Path(out_dir)
@@ -102,63 +109,45 @@ def run_greening(
         frames.append((gdf, src.path))
         sources.append({"role": "mines", **src.as_dict()})
     mine_set = prepare_mines(frames, id_field)
-    blocked = None
+    mine_geoms = np.asarray(mine_set.geoms, dtype=object)
     scene_notes: list[str] = []
+    blocked = None
     if non_greenable:
         gdf, src = read_layer(non_greenable, what="non-greenable layer")
         sources.append({"role": "non_greenable", **src.as_dict()})
         blocked = shapely.union_all(to_measurable(gdf.geometry).geoms)
     else:
         scene_notes.append("no non-greenable layer: the whole mine is counted as greenable")
-    all_mines = shapely.union_all(mine_set.geoms)
+    areas = None
+    if end_member_areas:
+        gdf, src = read_layer(end_member_areas, what="end-member areas layer")
+        sources.append({"role": "end_member_areas", **src.as_dict()})
+        areas = _end_member_areas(gdf, end_member_areas)
+    greenable = shapely.difference(mine_geoms, blocked) if blocked is not None else mine_geoms
+    rings = _reference_rings(mine_geoms, blocked, s.reference_ring_m)
     image = Path(image)
     if not image.exists():
         raise InputError(f"{image} does not exist; check the path")
-    measured: list[MineGreening] = []
-    figures_written: list[Path] = []
     atomic.clear_stale_manifest(out_dir)
-    try:
-        with open_untrusted(image) as raster:
-            if not raster.dataset.crs:
-                raise InputError(
-                    f"{image} has no CRS; it cannot be placed over the mines (see greenmine review-imagery)"
+    with ThreadPoolExecutor(1) as hasher:  # hashing the image overlaps the measurement
+        image_sha256 = hasher.submit(manifest.file_sha256, image)
+        try:
+            with open_untrusted(image) as raster:
+                scene = _calibrate(raster, image, s, areas, scene_notes)
+                measured, figures_written = _measure_all(
+                    raster,
+                    scene,
+                    list(map(str, mine_set.ids)),
+                    greenable,
+                    rings,
+                    s,
+                    out_dir if figures else None,
                 )
-            count = raster.dataset.count
-            bad = {k: v for k, v in s.bands.items() if not 1 <= v <= count}
-            if bad:
-                raise InputError(f"--bands {bad}: the image has {count} bands")
-            scene = scene_calibration(raster, s)
-            if "uncalibrated" in scene.scaling:
-                scene_notes.append(f"image is {scene.scaling}")
-            em = scene.end_members
-            if em.degenerate:
-                scene_notes.append(
-                    f"end-members are degenerate (soil {em.soil:.3f}, vegetation {em.veg:.3f}): FVC is unreliable"
-                )
-            elif (
-                s.index == "ndvi"
-                and s.end_members is None
-                and "uncalibrated" not in scene.scaling  # NDVI of soil in DN depends on band gains
-                and em.soil > NO_BARE_SOIL_NDVI
-            ):
-                scene_notes.append(
-                    f"the scene has no clearly bare soil (soil end-member NDVI {em.soil:.2f}): "
-                    "FVC understates cover here, in the mine and the reference ring alike"
-                )
-            for mine_id, geom in zip(mine_set.ids, mine_set.geoms, strict=True):
-                greenable = shapely.difference(geom, blocked) if blocked is not None else geom
-                ring = shapely.difference(shapely.buffer(geom, s.reference_ring_m), all_mines)
-                if blocked is not None:
-                    ring = shapely.difference(ring, blocked)
-                m = measure_mine(raster, scene, str(mine_id), greenable, ring, s)
-                if figures and m.fvc_grid is not None:
-                    figures_written.append(_write_figure(m, scene.crs, out_dir))
-                m.fvc_grid = m.greenable_image = None  # one mine's grid in memory at a time
-                measured.append(m)
-    except UntrustedRasterError as exc:
-        raise InputError(
-            f"{image} is refused: {exc}; check it with greenmine review-imagery"
-        ) from None
+        except UntrustedRasterError as exc:
+            raise InputError(
+                f"{image} is refused: {exc}; check it with greenmine review-imagery"
+            ) from None
+        sources.append({"role": "image", "path": str(image), "sha256": image_sha256.result()})
     table = pd.DataFrame(
         [
             {
@@ -180,26 +169,18 @@ def run_greening(
         columns=GREENING_COLUMNS,
     )
     table["mine_id"] = mine_set.ids  # keep the id field's own type
-    greenable = gpd.GeoDataFrame(
+    greenable_layer = gpd.GeoDataFrame(
         table[["mine_id", "greenable_area_m2", "coverage_pct", "bare_patches", "indicator6_score"]],
-        geometry=gpd.GeoSeries([m.greenable for m in measured], crs=EQUAL_AREA),
-    )
-    patch_frames = [m.patches for m in measured if m.patches is not None and len(m.patches)]
-    patches = (
-        gpd.GeoDataFrame(
-            pd.concat(patch_frames, ignore_index=True), geometry="geometry", crs=EQUAL_AREA
-        )
-        if patch_frames
-        else empty_patches()
+        geometry=gpd.GeoSeries(greenable, crs=EQUAL_AREA),
     )
     outputs = [
         results.write_csv(table, out_dir / "greening.csv"),
         results.write_gpkg(
-            {"greenable": greenable, "bare_patches": patches}, out_dir / "greening.gpkg"
+            {"greenable": greenable_layer, "bare_patches": patch_table(measured, scene.crs)},
+            out_dir / "greening.gpkg",
         ),
         *figures_written,
     ]
-    sources.append({"role": "image", "path": str(image), "sha256": manifest.file_sha256(image)})
     outputs.append(
         manifest.write_manifest(
             out_dir,
@@ -213,13 +194,122 @@ def run_greening(
             outputs=outputs,
         )
     )
-    measured_count = int(table["indicator6_score"].notna().sum())
     summary = {
         "mines": len(table),
-        "measured": measured_count,
+        "measured": int(table["indicator6_score"].notna().sum()),
         "with_bare_patches": int((table["bare_patches"] > 0).sum()),
     }
     return StepOutcome(out_dir, outputs, summary, scene_notes, table)
+
+
+_SOIL = {"soil", "bare", "bare soil", "裸土", "裸地"}
+_VEG = {"vegetation", "veg", "植被"}
+
+
+def _end_member_areas(
+    gdf: gpd.GeoDataFrame, path: str
+) -> tuple[shapely.Geometry, shapely.Geometry]:
+    """(bare soil, full vegetation) polygons in EQUAL_AREA from a layer's ``cover`` field."""
+    if "cover" not in gdf.columns:
+        raise InputError(
+            f"{path} has no 'cover' field; mark each polygon cover=soil or cover=vegetation"
+        )
+    cover = gdf["cover"].astype(str).str.strip().str.lower()
+    geoms = np.asarray(to_measurable(gdf.geometry).geoms, dtype=object)
+    soil, veg = cover.isin(_SOIL).to_numpy(), cover.isin(_VEG).to_numpy()
+    if not soil.any() or not veg.any():
+        raise InputError(f"{path} needs at least one cover=soil and one cover=vegetation polygon")
+    return shapely.union_all(geoms[soil]), shapely.union_all(geoms[veg])
+
+
+def _reference_rings(
+    mines: np.ndarray, blocked: shapely.Geometry | None, width_m: float
+) -> np.ndarray:
+    """Each mine's ring of ``width_m`` (EQUAL_AREA) minus every mine and non-greenable land."""
+    buffers = shapely.buffer(mines, width_m)
+    tree = shapely.STRtree(mines)
+    ring_idx, mine_idx = tree.query(
+        buffers, predicate="intersects"
+    )  # sorted by ring; each has its own mine
+    taken = np.full(len(mines), shapely.Polygon(), dtype=object)  # a mine with no area has no ring
+    labels, unions = grouped_union(mines[mine_idx], ring_idx)
+    taken[labels] = unions
+    rings = shapely.difference(buffers, taken)
+    return shapely.difference(rings, blocked) if blocked is not None else rings
+
+
+def _calibrate(
+    raster: UntrustedRaster,
+    image: Path,
+    s: GreeningSettings,
+    areas: tuple[shapely.Geometry, shapely.Geometry] | None,
+    scene_notes: list[str],
+) -> Scene:
+    """Check the image can be measured, calibrate it, and note what limits the result."""
+    if not raster.dataset.crs:
+        raise InputError(
+            f"{image} has no CRS; it cannot be placed over the mines (see greenmine review-imagery)"
+        )
+    count = raster.dataset.count
+    bad = {k: v for k, v in s.bands.items() if not 1 <= v <= count}
+    if bad:
+        raise InputError(f"--bands {bad}: the image has {count} bands")
+    crs = pyproj.CRS.from_user_input(raster.dataset.crs)
+    in_image = None if areas is None else tuple(_to_crs(np.array(areas, dtype=object), crs))
+    scene = scene_calibration(raster, s, in_image)  # type: ignore[arg-type]
+    if "uncalibrated" in scene.scaling:
+        scene_notes.append(f"image is {scene.scaling}")
+    em = scene.end_members
+    if em.degenerate:
+        scene_notes.append(
+            f"end-members are degenerate (soil {em.soil:.3f}, vegetation {em.veg:.3f}): FVC is unreliable"
+        )
+    elif (
+        s.index == "ndvi"
+        and em.source.startswith("scene percentiles")
+        and "uncalibrated" not in scene.scaling  # NDVI of soil in DN depends on band gains
+        and em.soil > NO_BARE_SOIL_NDVI
+    ):
+        scene_notes.append(
+            f"the scene has no clearly bare soil (soil end-member NDVI {em.soil:.2f}): "
+            "FVC understates cover here, in the mine and the reference ring alike"
+        )
+    return scene
+
+
+def _to_crs(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
+    """EQUAL_AREA geometries in ``crs``, all in one transformation."""
+    return gpd.GeoSeries(geoms, crs=EQUAL_AREA).to_crs(crs).to_numpy()
+
+
+def _measure_all(
+    raster: UntrustedRaster,
+    scene: Scene,
+    ids: list[str],
+    greenable: np.ndarray,
+    rings: np.ndarray,
+    s: GreeningSettings,
+    figure_dir: Path | None,
+) -> tuple[list[MineGreening], list[Path]]:
+    """Measure every mine, in input order; PNGs into ``figure_dir`` when given.
+
+    Mines are visited from the top of the image down, so that neighbouring windows
+    share GDAL's block cache and each block is decoded about once.
+    """
+    n = len(ids)
+    areas = shapely.area(greenable)
+    in_image = _to_crs(np.concatenate([greenable, rings]), scene.crs)
+    g_img, r_img = in_image[:n], in_image[n:]
+    top = -shapely.bounds(r_img)[:, 3] * np.sign(raster.dataset.transform.e or -1)
+    measured: list[MineGreening | None] = [None] * n
+    figures: list[Path] = []
+    for i in np.argsort(top, kind="stable"):
+        m = measure_mine(raster, scene, ids[i], float(areas[i]), g_img[i], r_img[i], s)
+        if figure_dir is not None and m.fvc_grid is not None:
+            figures.append(_write_figure(m, g_img[i], scene.crs, figure_dir))
+        m.fvc_grid = None  # one mine's grid in memory at a time
+        measured[i] = m
+    return [m for m in measured if m is not None], sorted(figures)
 
 
 def run_greening_step(params: GreeningParams, out_dir: Path, **_: object) -> StepOutcome:
