@@ -213,6 +213,17 @@ def _report(outcome: Any) -> None:
     show_default=True,
 )
 @click.option(
+    "--end-members",
+    default=None,
+    metavar="SOIL,VEG",
+    help="FVC end-members (index values of bare soil and full vegetation) instead of scene percentiles.",
+)
+@click.option(
+    "--end-member-areas",
+    default=None,
+    help="Polygons with a 'cover' field (soil / vegetation): end-members = their median index.",
+)
+@click.option(
     "--figures/--no-figures", default=True, show_default=True, help="Write a PNG per mine."
 )
 @_out_option
@@ -227,6 +238,8 @@ def greening(
     vegetated_fvc: float,
     bare_fvc: float,
     reference_ring_m: float,
+    end_members: str | None,
+    end_member_areas: str | None,
     figures: bool,
     out_dir: Path,
 ) -> None:
@@ -245,17 +258,36 @@ def greening(
         bare_fvc=bare_fvc,
         min_patch_m2=min_patch_m2,
         reference_ring_m=reference_ring_m,
+        end_members=_end_members(end_members) if end_members else None,
     )
+    if end_members and end_member_areas:
+        raise click.BadParameter("give --end-members or --end-member-areas, not both")
     outcome = run_greening(
         list(mines),
         id_field,
         image,
         out_dir,
         non_greenable=non_greenable,
+        end_member_areas=end_member_areas,
         settings=settings,
         figures=figures,
     )
     _report(outcome)
+
+
+def _end_members(value: str) -> tuple[float, float]:
+    """``SOIL,VEG`` → (soil, veg), checked to be two numbers with soil below veg."""
+    try:
+        soil, veg = (float(v) for v in value.split(","))
+    except ValueError:
+        raise click.BadParameter(
+            f"--end-members {value!r}: give two numbers SOIL,VEG, e.g. 0.08,0.75"
+        ) from None
+    if not soil < veg:
+        raise click.BadParameter(
+            f"--end-members {value!r}: the soil value must be below the vegetation value"
+        )
+    return soil, veg
 
 
 def _iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:

@@ -124,6 +124,20 @@ class GreeningParams(_MinesParams):
     vegetated_fvc: float = Field(0.3, ge=0, le=1)
     bare_fvc: float = Field(0.1, ge=0, le=1)
     reference_ring_m: float = Field(500.0, gt=0)
+    end_members: tuple[float, float] | None = Field(
+        None,
+        description="FVC end-members [soil, vegetation] in index units, instead of scene percentiles",
+    )
+    end_member_areas: str | None = Field(
+        None, description="polygons with a 'cover' field (soil / vegetation) giving the end-members"
+    )
+
+    @field_validator("end_members")
+    @classmethod
+    def _soil_below_vegetation(cls, v: tuple[float, float] | None) -> tuple[float, float] | None:
+        if v is not None and not v[0] < v[1]:
+            raise ValueError("the soil end-member must be below the vegetation end-member")
+        return v
 
     def resolved(self, base: Path) -> GreeningParams:
         """The same parameters with relative paths made relative to ``base``."""
@@ -132,6 +146,9 @@ class GreeningParams(_MinesParams):
                 "mines": [_resolve(base, p) for p in self.mines],
                 "image": _resolve(base, self.image),
                 "non_greenable": _resolve(base, self.non_greenable) if self.non_greenable else None,
+                "end_member_areas": _resolve(base, self.end_member_areas)
+                if self.end_member_areas
+                else None,
             }
         )
 

@@ -91,3 +91,15 @@ def test_committed_schema_matches_the_models():
 def test_every_committed_pipeline_validates():
     for f in (REPO / "pipelines").glob("*.yaml"):
         load_pipeline(f)
+
+
+def test_greening_end_members_in_a_pipeline(tmp_path):
+    f = tmp_path / "p.yaml"
+    step = "  - step: greening\n    mines: m.gpkg\n    id_field: id\n    image: i.tif\n"
+    f.write_text(f"name: t\nsteps:\n{step}    end_member_areas: a.gpkg\n", "utf-8")
+    pipeline, base = load_pipeline(f)
+    assert pipeline.steps[0].resolved(base).end_member_areas == str(tmp_path / "a.gpkg")
+    f.write_text(f"name: t\nsteps:\n{step}    end_members: [0.9, 0.1]\n", "utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_pipeline(f)
+    assert f"{f}:7: steps[0].end_members" in str(err.value) and "below" in str(err.value)

@@ -181,3 +181,73 @@ def test_cli_refuses_a_hostile_image_in_one_line(tmp_path):
         and len(r.stderr.strip().splitlines()) == 1
         and "review-imagery" in r.stderr
     )
+
+
+def _patchy_mine_scene(h: int = 100, w: int = 100) -> np.ndarray:
+    """Vegetation with the three bare squares of the patch test (mine [0, 80]², image from −10)."""
+    bare = np.zeros((h, w), bool)
+    for x0, x1, y0, y1 in ((10, 40, 10, 40), (50, 75, 10, 30), (10, 25, 55, 70)):
+        bare[90 - y1 : 90 - y0, x0 + 10 : x1 + 10] = True
+    return scene(h, w, bare)
+
+
+def test_hazy_uncalibrated_digital_numbers_still_separate_bare_ground(tmp_path):
+    # the patch scene as uint16 DN (×10 000), with a lake (water: NDVI < 0) and a few bright
+    # roofs (0.8 % of the scene); haze adds 500 DN to red and 100 to NIR. After dark-object
+    # subtraction on red (the 1st percentile, the lake's 300 + 500), FVC still splits bare
+    # from vegetated ground: the same two patches and the same cover as on clean reflectance.
+    refl = _patchy_mine_scene(120, 120)
+    refl[:, 100:, :] = np.array([0.03, 0.01])[:, None, None]  # a lake along the south edge
+    refl[:, 2:6, 100:120] = 0.6  # roofs outside the mine: NDVI 0, the scene's brightest
+    dn = np.empty(refl.shape, np.uint16)
+    dn[0] = np.round(refl[0] * 10_000 + 500)
+    dn[1] = np.round(refl[1] * 10_000 + 100)
+    img = write_image(tmp_path / "hazy.tif", dn, x0=-10, y0=90)
+    mines = layer([gk_box(0, 0, 80, 80)], mine_id=["M1"])
+    hazy = measure(tmp_path, mines, img, settings=GreeningSettings(bands={"red": 1, "nir": 2}))
+    row = hazy.loc["M1"]
+    assert "uncalibrated digital numbers" in row.notes and "red haze 800 removed" in row.notes
+    # end-members: vegetation red 500 + 500 − 800 = 200, NIR 4 600; soil red 2 200, NIR 3 100
+    assert row.vi_veg == pytest.approx((4600 - 200) / (4600 + 200), abs=1e-4)
+    assert row.vi_soil == pytest.approx((3100 - 2200) / (3100 + 2200), abs=1e-4)
+    assert row.bare_patches == 2 and row.indicator6_score == 1.0
+    assert row.coverage_pct == pytest.approx(100 * (6400 - 900 - 500 - 225) / 6400, abs=1e-4)
+
+
+def test_end_members_given_or_from_reference_areas(tmp_path):
+    img = write_image(tmp_path / "img.tif", _patchy_mine_scene(), x0=-10, y0=90)
+    mines = write(layer([gk_box(0, 0, 80, 80)], mine_id=["M1"]), tmp_path / "m.gpkg")
+    # reference polygons: the 30 × 30 bare square, and vegetation in the mine's north-east
+    areas = write(
+        layer(
+            [gk_box(12, 12, 38, 38), gk_box(50, 50, 78, 78), gk_box(-5, 85, 0, 88)],
+            cover=["soil", "植被", "other"],
+        ),
+        tmp_path / "areas.gpkg",
+    )
+    common = ["greening", "--mines", mines, "--id-field", "mine_id", "--image", str(img)]
+    common += ["--bands", "red=1,nir=2", "--no-figures"]
+    r = greenmine(*common, "--end-member-areas", areas, "--out", str(tmp_path / "a"))
+    assert r.returncode == 0, r.stderr
+    row = pd.read_csv(tmp_path / "a" / "greening.csv").iloc[0]
+    assert (row.vi_soil, row.vi_veg) == pytest.approx((NDVI_BARE, NDVI_VEG), abs=1e-6)
+    assert row.bare_patches == 2
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text("utf-8"))
+    assert manifest["parameters"]["end_members_used"]["source"].startswith("reference areas")
+    assert "end_member_areas" in {i["role"] for i in manifest["inputs"]}
+
+    r = greenmine(*common, "--end-members", "0.2,0.9", "--out", str(tmp_path / "g"))
+    assert r.returncode == 0, r.stderr
+    row = pd.read_csv(tmp_path / "g" / "greening.csv").iloc[0]
+    assert (row.vi_soil, row.vi_veg) == (0.2, 0.9)
+    # NDVI 0.8 is FVC (0.8 − 0.2) / 0.7 = 0.857 on vegetation, 0 on bare soil
+    assert row.fvc_mean == pytest.approx(0.6 / 0.7 * (6400 - 1625) / 6400, abs=1e-5)
+
+    for bad, says in (
+        (["--end-members", "0.9,0.2"], "soil value must be below"),
+        (["--end-members", "x"], "two numbers"),
+        (["--end-member-areas", mines], "no 'cover' field"),
+    ):
+        r = greenmine(*common, *bad, "--out", str(tmp_path / "bad"))
+        assert r.returncode == 2 and says in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "bad" / "greening.csv").exists()

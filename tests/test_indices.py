@@ -44,16 +44,23 @@ def test_digital_numbers_lose_red_haze_only():
     assert "uncalibrated" in how
 
 
-def test_water_never_becomes_the_soil_end_member():
+def test_water_and_roofs_never_become_end_members():
+    # vegetation (red 0.05, NIR 0.45), soil (0.25, 0.30), water after haze removal (red 0,
+    # NIR 0.02: NDVI 1, brighter in NDVI than any plant) and bright roofs (0.6, 0.6: NDVI 0)
     rng = np.random.default_rng(1)
-    veg = np.full(4000, 0.8) + rng.normal(0, 0.01, 4000)
-    soil = np.full(4000, 0.09) + rng.normal(0, 0.01, 4000)
-    water = np.full(1000, -0.5)
-    vi = np.concatenate([veg, soil, water])
-    brightness = np.concatenate([np.full(4000, 0.3), np.full(4000, 0.35), np.full(1000, 0.02)])
-    em = end_members(vi, vi, brightness)
-    assert em.soil == pytest.approx(0.09, abs=0.03) and em.veg == pytest.approx(0.8, abs=0.03)
-    assert not em.degenerate
+    red = np.concatenate(
+        [np.full(4000, 0.05), np.full(4000, 0.25), np.zeros(1500), np.full(60, 0.6)]
+    )
+    nir = np.concatenate(
+        [np.full(4000, 0.45), np.full(4000, 0.30), np.full(1500, 0.02), np.full(60, 0.6)]
+    )
+    red = red + rng.normal(0, 0.002, red.size).clip(0)
+    vi = (nir - red) / (nir + red)
+    em = end_members(vi, red, nir)
+    assert em.soil == pytest.approx(0.05 / 0.55, abs=0.01) and em.veg == pytest.approx(
+        0.8, abs=0.01
+    )
+    assert not em.degenerate and "water" in em.source
 
 
 def test_fvc_is_clipped_and_degenerate_end_members_are_flagged():

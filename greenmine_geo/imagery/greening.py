@@ -100,25 +100,20 @@ def scene_calibration(
 ) -> Scene:
     """Haze and FVC end-members of the scene.
 
-    Haze (and, unless given or ``areas`` are, the end-members) come from a
-    lattice of ``lattice`` × ``lattice`` windows of up to 256 × 256 pixels, evenly
-    spaced over the scene and aligned to the file's blocks (each decodes one
-    block): a sample of the whole scene without decoding the rest of it.
+    Haze (and, unless given or ``areas`` are, the end-members) come from the
+    whole scene when it has at most 4 Mpixels, else from a lattice of
+    ``lattice`` × ``lattice`` windows of up to 256 × 256 pixels, evenly spaced
+    and aligned to the file's blocks (each decodes one block): a sample of the
+    whole scene without decoding the rest of it.
     ``areas`` = (bare soil, full vegetation) polygons in the image's CRS: the
     end-members are then the median VI of the pixels at least half inside each.
     """
     ds = raster.dataset
     bands = [s.bands["red"], s.bands["nir"]]
-    block_r, block_c = ds.block_shapes[0] if ds.block_shapes else (1, 1)
-    size_r, size_c = min(256, max(ds.height // lattice, 1)), min(256, max(ds.width // lattice, 1))
-    rows = np.linspace(0, ds.height - size_r, lattice).astype(int) // block_r * block_r
-    cols = np.linspace(0, ds.width - size_c, lattice).astype(int) // block_c * block_c
     samples = []
-    for r0 in np.unique(rows):
-        for c0 in np.unique(cols):
-            window = Window(int(c0), int(r0), size_c, size_r)
-            data = raster.read(window, bands)
-            samples.append(data[:, raster.read_valid(window, data, bands)])
+    for window in _sample_windows(raster, lattice):
+        data = raster.read(window, bands)
+        samples.append(data[:, raster.read_valid(window, data, bands)])
     sample = np.concatenate(samples, axis=1)
     step = max(sample.shape[1] // _SAMPLE_PIXELS, 1)  # an even thinning; percentiles need no more
     red, nir = sample[:, ::step].astype(np.float32)
@@ -136,9 +131,22 @@ def scene_calibration(
         )
     else:
         vi = vegetation_index(r, n, s.index)
-        ndvi = vegetation_index(r, n, "ndvi")
-        em = end_members(vi, ndvi, (r + n) / 2, percentiles=s.percentiles, given=s.end_members)
+        em = end_members(vi, r, n, percentiles=s.percentiles, given=s.end_members)
     return Scene(pyproj.CRS.from_user_input(ds.crs), dark, sentinel2, scaling, em)
+
+
+def _sample_windows(raster: UntrustedRaster, lattice: int) -> list[Window]:
+    """Windows sampling the scene: all of it when small, else a lattice of single blocks."""
+    ds = raster.dataset
+    if ds.width * ds.height <= 4 * _SAMPLE_PIXELS:
+        return list(raster.row_windows())
+    block_r, block_c = ds.block_shapes[0] if ds.block_shapes else (1, 1)
+    size_r, size_c = min(256, max(ds.height // lattice, 1)), min(256, max(ds.width // lattice, 1))
+    rows = np.linspace(0, ds.height - size_r, lattice).astype(int) // block_r * block_r
+    cols = np.linspace(0, ds.width - size_c, lattice).astype(int) // block_c * block_c
+    return [
+        Window(int(c0), int(r0), size_c, size_r) for r0 in np.unique(rows) for c0 in np.unique(cols)
+    ]
 
 
 def _median_vi(

@@ -8,9 +8,9 @@ Formulas (N = near-infrared, R = red, in reflectance or consistently scaled DN):
 * FVC    = (VI − VI_soil) / (VI_veg − VI_soil), clipped to [0, 1]
 
 End-members come from scene percentiles (default 5th / 95th) among pixels
-that can be soil or vegetation: water and deep shadow (NDVI < 0, or darkest
-2 %) and roofs, cloud and saturated glare (brightest 1 %) are excluded, so
-they never become the "bare" end-member. The end-members used are always
+that can be soil or vegetation: water and deep shadow are excluded from both
+(see :func:`end_members`), roofs, cloud and saturated glare from the soil
+pool, so none of them becomes an end-member. The end-members used are always
 returned.
 """
 
@@ -89,31 +89,45 @@ class EndMembers:
 
 def end_members(
     vi: np.ndarray,
-    ndvi: np.ndarray,
-    brightness: np.ndarray,
+    red: np.ndarray,
+    nir: np.ndarray,
     *,
     percentiles: tuple[float, float] = (5.0, 95.0),
     given: tuple[float, float] | None = None,
 ) -> EndMembers:
     """Choose FVC end-members from a sample of valid scene pixels (1-D arrays).
 
-    ``given`` (soil, veg) overrides the percentiles. End-members closer than
-    0.1 apart are flagged ``degenerate`` (a scene of one cover type).
+    ``vi`` is the chosen index of the pixels, ``red`` and ``nir`` their
+    reflectance (or haze-corrected DN on one scale). Water and deep shadow
+    (NDVI < 0, or NIR below half the scene's median: after haze removal
+    water's red can be 0, which makes its NDVI 1) are left out of both pools;
+    roofs, cloud and glare (the brightest 1 %) and the darkest 2 % are left out
+    of the soil pool. ``given`` (soil, veg) overrides the percentiles.
+    End-members closer than 0.1 apart are flagged ``degenerate`` (a scene of one
+    cover type).
     """
     if given is not None:
         soil, veg = given
         return EndMembers(float(soil), float(veg), "given", veg - soil < 0.1)
-    ok = np.isfinite(vi) & np.isfinite(ndvi) & np.isfinite(brightness)
-    vi, ndvi, brightness = vi[ok], ndvi[ok], brightness[ok]
+    ok = np.isfinite(vi) & np.isfinite(red) & np.isfinite(nir)
+    vi, red, nir = vi[ok], red[ok], nir[ok]
     if vi.size == 0:
         return EndMembers(float("nan"), float("nan"), "no valid pixels", True)
-    lo, hi = np.percentile(brightness, (2, 99))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ndvi = (nir - red) / (nir + red)
+    land = (ndvi >= 0) & (nir >= 0.5 * np.median(nir))
+    brightness = (red + nir) / 2
+    lo, hi = np.percentile(brightness[land], (2, 99)) if land.any() else (0.0, 0.0)
     # only pixels strictly beyond the percentiles are dropped: where many pixels share
     # the cut-off value (a uniform bright soil), they must stay in the pool
-    land = (ndvi >= 0) & (brightness >= lo) & (brightness <= hi)
-    pool = vi[land] if land.sum() >= 100 else vi
-    soil, veg = np.percentile(pool, percentiles[0]), np.percentile(vi, percentiles[1])
-    src = f"scene percentiles {percentiles[0]:g}/{percentiles[1]:g} (water, shadow, roofs excluded from soil)"
+    soil_pool = land & (brightness >= lo) & (brightness <= hi)
+    soil_vi = vi[soil_pool] if soil_pool.sum() >= 100 else vi
+    veg_vi = vi[land] if land.sum() >= 100 else vi
+    soil, veg = np.percentile(soil_vi, percentiles[0]), np.percentile(veg_vi, percentiles[1])
+    src = (
+        f"scene percentiles {percentiles[0]:g}/{percentiles[1]:g} "
+        "(water and shadow excluded; roofs and glare excluded from soil)"
+    )
     return EndMembers(float(soil), float(veg), src, bool(veg - soil < 0.1))
 
 

@@ -321,6 +321,7 @@ def run_greening_step(params: GreeningParams, out_dir: Path, **_: object) -> Ste
         bare_fvc=params.bare_fvc,
         min_patch_m2=params.min_patch_m2,
         reference_ring_m=params.reference_ring_m,
+        end_members=params.end_members,
     )
     return run_greening(
         list(params.mines),
@@ -328,5 +329,6 @@ def run_greening_step(params: GreeningParams, out_dir: Path, **_: object) -> Ste
         params.image,
         out_dir,
         non_greenable=params.non_greenable,
+        end_member_areas=params.end_member_areas,
         settings=settings,
     )
