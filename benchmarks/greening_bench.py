@@ -8,6 +8,15 @@ are timed separately. Baseline, in the same process: a bare windowed numpy loop,
 for each mine reading its window and averaging NDVI inside it. Target: ours
 within 2× of the baseline. Peak memory of each phase is printed.
 
+Status (2026-11-23, 2 cores): baseline 0.7-0.85 s, ours 2.7 s, ratio ≈ 3.4 — the
+target is not met (it was 9× before the exact-coverage kernel and the GDAL
+cache fix). Ours reads the 500 m reference ring too (≈ 4× the baseline's
+pixels, ~0.5 s of decoding), traces ~1 700 bare patches into polygons
+(~0.45 s, in GDAL's polygonizer), computes exact weights for mine and ring
+(~0.45 s) and calibrates the scene (~0.4 s). Threads gain nothing (the GIL);
+two fork-server workers measured 3.0 s in all (start-up and two block caches
+outweigh halving 2 s of work), so the step stays single-process.
+
 Run: ``python benchmarks/greening_bench.py``.
 """
 
