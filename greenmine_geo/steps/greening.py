@@ -22,14 +22,8 @@ from ..config import GreeningParams
 from ..crs import EQUAL_AREA
 from ..errors import InputError
 from ..geometry import grouped_union
-from ..imagery.greening import (
-    GreeningSettings,
-    MineGreening,
-    Scene,
-    measure_mine,
-    patch_table,
-    scene_calibration,
-)
+from ..imagery.greening import GreeningSettings, MineGreening, measure_mine, patch_table
+from ..imagery.zone_fvc import Scene, scene_calibration
 from ..io import atomic, manifest, results
 from ..io.untrusted import UntrustedRaster, UntrustedRasterError, open_untrusted
 from ..io.vector import read_layer
