@@ -11,7 +11,6 @@ The FVC machinery (calibration, grids, exact-weighted statistics) is in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -19,11 +18,10 @@ import numpy as np
 import pyproj
 import shapely
 from affine import Affine
-from scipy import ndimage
 
 from ..crs import CGCS2000, EQUAL_AREA
-from ..geometry import grouped_union
-from ..io.untrusted import UntrustedRaster, shapes
+from ..io.untrusted import UntrustedRaster
+from .patches import find_patches
 from .zone_fvc import FvcGrid, FvcSettings, Scene, ZoneStats, fvc_grid, zone_stats
 
 __all__ = [
@@ -154,50 +152,11 @@ def _bare_patches(
     A patch's area is that of its pixels clipped to the greenable area: the sum
     of their exact coverage weights × the ellipsoidal pixel area (m²).
     """
-    cover, usable, w_green, tr = grid.cover, grid.usable, stats.weights, grid.transform
-    pixel_m2 = stats.pixel_m2
-    bare = usable & (w_green >= 0.5) & (cover < s.bare_fvc)
-    labels, count = ndimage.label(bare, structure=np.ones((3, 3), bool))
-    flat = labels.ravel()
-    area = np.bincount(flat, weights=w_green.ravel(), minlength=count + 1) * pixel_m2
-    area[0] = 0.0
-    keep = area >= s.min_patch_m2
-    if not keep.any():
-        return Patches(np.empty(0, object), np.empty(0), np.empty(0))
-    kept = np.where(keep[labels], labels, 0).astype(np.int32)
-    rows, cols = np.flatnonzero(kept.any(axis=1)), np.flatnonzero(kept.any(axis=0))
-    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
-    sub = kept[box]
-    # traced with 8-connectivity like the labels, so each patch is one polygon
-    sub_tr = tr * Affine.translation(cols[0], rows[0])
-    ids, geoms = _polygons(shapes(sub, mask=sub > 0, connectivity=8, transform=sub_tr))
-    # clip to the greenable area only the patches with a pixel it does not wholly cover
-    partial = np.bincount(flat, weights=(w_green < 1.0).ravel(), minlength=count + 1)[ids] > 0
-    geoms[partial] = shapely.intersection(geoms[partial], greenable)
-    cover_sum = np.bincount(flat, weights=np.nan_to_num(cover).ravel(), minlength=count + 1)
-    pixels = np.bincount(flat, minlength=count + 1)
-    order = np.argsort(-area[ids], kind="stable")  # patch 1 is the largest
-    ids = ids[order]
-    return Patches(geoms[order], area[ids], cover_sum[ids] / pixels[ids])
-
-
-def _polygons(traced: Iterable[tuple[dict, float]]) -> tuple[np.ndarray, np.ndarray]:
-    """(values, polygons) from rasterio's traced shapes, sorted by value, one per value.
-
-    Built in one call; a value traced as several shapes (pixels touching only at a
-    corner can be) is one (multi)polygon.
-    """
-    coords, ring_no, poly_no, values = [], [], [], []
-    for k, (shape, value) in enumerate(traced):
-        values.append(int(value))
-        for ring in shape["coordinates"]:
-            coords.extend(ring)
-            ring_no.append(len(ring))
-            poly_no.append(k)
-    ring_index = np.repeat(np.arange(len(ring_no)), ring_no)
-    rings = shapely.linearrings(np.asarray(coords, dtype=float), indices=ring_index)
-    polygons = shapely.polygons(rings, indices=np.asarray(poly_no))
-    return grouped_union(polygons, np.asarray(values, dtype=np.int64))  # one polygon per value
+    bare = grid.usable & (stats.weights >= 0.5) & (grid.cover < s.bare_fvc)
+    found = find_patches(
+        bare, stats.weights, grid.transform, stats.pixel_m2, s.min_patch_m2, within=greenable
+    )
+    return Patches(found.geometry, found.area_m2, found.mean(np.nan_to_num(grid.cover)))
 
 
 def patch_table(measured: list[MineGreening], crs: pyproj.CRS) -> gpd.GeoDataFrame:

@@ -64,6 +64,9 @@ class Scene:
     sentinel2: bool
     scaling: str
     end_members: EndMembers
+    #: with a blue band: the brightness (mean of blue, red, NIR, image values) above which a
+    #: spectrally flat pixel is cloud: twice the scene's median brightness
+    cloud_floor: float | None = None
 
 
 def _is_sentinel2_l2a(raster: UntrustedRaster) -> bool:
@@ -94,14 +97,18 @@ def scene_calibration(
     end-members are then the median VI of the pixels at least half inside each.
     """
     ds = raster.dataset
-    bands = [s.bands["red"], s.bands["nir"]]
+    bands = _bands(s)
     samples = []
     for window in _sample_windows(raster, lattice):
         data = raster.read(window, bands)
         samples.append(data[:, raster.read_valid(window, data, bands)])
     sample = np.concatenate(samples, axis=1)
     step = max(sample.shape[1] // _SAMPLE_PIXELS, 1)  # an even thinning; percentiles need no more
-    red, nir = sample[:, ::step].astype(np.float32)
+    sample = sample[:, ::step].astype(np.float32)
+    red, nir = sample[0], sample[1]
+    cloud_floor = (
+        2 * float(np.median(sample.mean(axis=0))) if len(bands) == 3 and red.size else None
+    )
     dark = (float(np.percentile(red, 1)), float(np.percentile(nir, 1))) if red.size else (0.0, 0.0)
     sentinel2 = _is_sentinel2_l2a(raster)
     dtype = np.dtype(ds.dtypes[0])
@@ -117,7 +124,7 @@ def scene_calibration(
     else:
         vi = vegetation_index(r, n, s.index)
         em = end_members(vi, r, n, percentiles=s.percentiles, given=s.end_members)
-    return Scene(pyproj.CRS.from_user_input(ds.crs), dark, sentinel2, scaling, em)
+    return Scene(pyproj.CRS.from_user_input(ds.crs), dark, sentinel2, scaling, em, cloud_floor)
 
 
 def _sample_windows(raster: UntrustedRaster, lattice: int) -> list[Window]:
@@ -171,6 +178,26 @@ def _median_vi(
     return float(np.median(vi)), int(vi.size)
 
 
+def _bands(s: FvcSettings) -> list[int]:
+    """Band numbers to read: red, NIR, and blue when given (for the cloud test)."""
+    return [s.bands[k] for k in ("red", "nir", "blue") if k in s.bands]
+
+
+def _cloud(data: np.ndarray, floor: float | None) -> np.ndarray:
+    """Cloud pixels of (red, NIR, blue) data: bright and spectrally flat (no test without blue).
+
+    Cloud is white: blue, red and NIR within 20 % of their mean, and the mean above
+    ``floor``. Bare soil (blue < red < NIR), vegetation (NIR ≫ red) and water (dark)
+    are not.
+    """
+    if floor is None or data.shape[0] < 3:
+        return np.zeros(data.shape[1:], bool)
+    values = data.astype(np.float32)
+    mean = values.mean(axis=0)
+    flat = (values.max(axis=0) - values.min(axis=0)) <= 0.2 * mean
+    return flat & (mean > floor)
+
+
 @dataclass
 class FvcGrid:
     """FVC on a window of the image around some zones (image CRS).
@@ -202,7 +229,7 @@ def fvc_grid(
     )
     grid = Window(grid.col_off, grid.row_off, grid.width + 1, grid.height + 1)
     shape = (int(grid.height), int(grid.width))
-    bands = [s.bands["red"], s.bands["nir"]]
+    bands = _bands(s)
     red = np.zeros(shape, np.float32)
     nir = np.zeros(shape, np.float32)
     valid = np.zeros(shape, bool)
@@ -213,9 +240,9 @@ def fvc_grid(
     if inside is not None and inside.width > 0 and inside.height > 0:
         r0, c0 = int(inside.row_off - grid.row_off), int(inside.col_off - grid.col_off)
         sl = (slice(r0, r0 + int(inside.height)), slice(c0, c0 + int(inside.width)))
-        both = raster.read(inside, bands)
-        red[sl], nir[sl] = both[0], both[1]
-        valid[sl] = raster.read_valid(inside, both, bands)
+        data = raster.read(inside, bands)
+        red[sl], nir[sl] = data[0], data[1]
+        valid[sl] = raster.read_valid(inside, data, bands) & ~_cloud(data, scene.cloud_floor)
     r, n, _ = to_reflectance(
         red, nir, dtype=np.dtype(ds.dtypes[0]), sentinel2_offset=scene.sentinel2, dark=scene.dark
     )

@@ -56,9 +56,10 @@ os.environ.update(_GDAL_REGISTRATION)
 
 import numpy as np  # noqa: E402
 import rasterio  # noqa: E402
-from rasterio.enums import MaskFlags  # noqa: E402
+from rasterio.enums import MaskFlags, Resampling  # noqa: E402
 from rasterio.errors import RasterioError, WindowError  # noqa: E402
 from rasterio.features import geometry_mask, shapes  # noqa: E402
+from rasterio.warp import reproject  # noqa: E402
 from rasterio.windows import Window, from_bounds  # noqa: E402
 from rasterio.windows import transform as window_transform  # noqa: E402
 
@@ -73,6 +74,8 @@ __all__ = [
     "WindowError",
     "from_bounds",
     "geometry_mask",
+    "reproject",
+    "Resampling",
     "shapes",
     "window_transform",
     "Limits",
