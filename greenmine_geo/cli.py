@@ -275,6 +275,150 @@ def greening(
     _report(outcome)
 
 
+def _dated_image(value: str) -> tuple[date, str]:
+    """``YYYY-MM-DD=PATH`` → (date, path)."""
+    day, sep, path = value.partition("=")
+    try:
+        if not sep or not path:
+            raise ValueError
+        return date.fromisoformat(day.strip()), path.strip()
+    except ValueError:
+        raise click.BadParameter(
+            f"--image {value!r}: give the acquisition date and the file as YYYY-MM-DD=PATH"
+        ) from None
+
+
+@cli.command()
+@click.option("--zones", required=True, help="Restoration zones (PATH or PATH:LAYER).")
+@click.option("--id-field", required=True, help="Field holding the zone id.")
+@click.option(
+    "--image",
+    "images",
+    multiple=True,
+    required=True,
+    metavar="YYYY-MM-DD=PATH",
+    help="A dated multispectral image; repeat for the series (any CRS and resolution).",
+)
+@click.option(
+    "--mines", default=None, help="Licensed boundaries: search around them for new bare ground."
+)
+@click.option("--mine-id-field", default=None, help="Field holding the mine id (with --mines).")
+@click.option(
+    "--non-greenable", default=None, help="Known non-greenable land, left out of rings and bands."
+)
+@click.option(
+    "--plan-table", default=None, help="CSV zone_id, year, target_fvc: a year-by-year plan."
+)
+@click.option(
+    "--bands",
+    default="red=3,nir=4",
+    show_default=True,
+    metavar="red=R,nir=N[,blue=B]",
+    help="Band numbers (1-based); with blue, unmasked clouds are detected too.",
+)
+@click.option(
+    "--index",
+    "index",
+    type=click.Choice(["ndvi", "savi", "msavi2"]),
+    default="ndvi",
+    show_default=True,
+)
+@click.option("--zone-type-field", default="zone_type", show_default=True)
+@click.option("--start-year-field", default="start_year", show_default=True)
+@click.option("--target-fvc-field", default="target_fvc", show_default=True)
+@click.option("--target-year-field", default="target_year", show_default=True)
+@click.option(
+    "--min-valid-pct",
+    type=click.FloatRange(0, 100),
+    default=80.0,
+    show_default=True,
+    help="Dates with less of a zone valid are left out.",
+)
+@click.option(
+    "--hold",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Consecutive years for Y2R and 'done'.",
+)
+@click.option(
+    "--band-m",
+    type=click.FloatRange(min=0, min_open=True),
+    default=500.0,
+    show_default=True,
+    help="Band searched around each mine (m).",
+)
+@click.option(
+    "--min-patch-m2",
+    type=click.FloatRange(min=0),
+    default=400.0,
+    show_default=True,
+    help="Smallest new bare patch reported (m²).",
+)
+@click.option(
+    "--reference-ring-m",
+    type=click.FloatRange(min=0, min_open=True),
+    default=500.0,
+    show_default=True,
+)
+@click.option(
+    "--charts/--no-charts", default=True, show_default=True, help="Write a PNG chart per zone."
+)
+@_out_option
+def restoration(
+    zones: str,
+    id_field: str,
+    images: tuple[str, ...],
+    mines: str | None,
+    mine_id_field: str | None,
+    non_greenable: str | None,
+    plan_table: str | None,
+    bands: str,
+    index: str,
+    zone_type_field: str,
+    start_year_field: str,
+    target_fvc_field: str,
+    target_year_field: str,
+    min_valid_pct: float,
+    hold: int,
+    band_m: float,
+    min_patch_m2: float,
+    reference_ring_m: float,
+    charts: bool,
+    out_dir: Path,
+) -> None:
+    """Restoration of zones over a time series (indicators 38-41), and new bare ground past mine boundaries."""
+    from .steps.restoration import RestorationSettings, ZoneFields, run_restoration
+    from .steps.review import parse_bands
+
+    parsed = parse_bands(bands) or {}
+    if not {"red", "nir"} <= parsed.keys():
+        raise click.BadParameter("--bands needs red= and nir=")
+    settings = RestorationSettings(
+        bands={k: parsed[k] for k in ("red", "nir", "blue") if k in parsed},
+        index=index,
+        reference_ring_m=reference_ring_m,
+        min_valid_pct=min_valid_pct,
+        hold=hold,
+        band_m=band_m,
+        min_patch_m2=min_patch_m2,
+    )
+    outcome = run_restoration(
+        zones,
+        id_field,
+        [_dated_image(v) for v in images],
+        out_dir,
+        mines=mines,
+        mine_id_field=mine_id_field,
+        non_greenable=non_greenable,
+        plan_table=plan_table,
+        fields=ZoneFields(zone_type_field, start_year_field, target_fvc_field, target_year_field),
+        settings=settings,
+        charts=charts,
+    )
+    _report(outcome)
+
+
 def _end_members(value: str) -> tuple[float, float]:
     """``SOIL,VEG`` → (soil, veg), checked to be two numbers with soil below veg."""
     try:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -160,6 +161,65 @@ class GreeningStep(GreeningParams):
     name: str | None = Field(None, description="output sub-directory (default: the step type)")
 
 
+class RestorationParams(_Strict):
+    """Parameters of restoration monitoring (indicators 38-41) and the 越界 disturbance search."""
+
+    zones: str = Field(description="restoration zones layer")
+    id_field: str = Field(description="field holding the zone id")
+    images: dict[date, str] = Field(
+        description="acquisition date (YYYY-MM-DD) → multispectral GeoTIFF", min_length=2
+    )
+    mines: str | None = Field(
+        None, description="licensed boundaries: search around them for new bare ground"
+    )
+    mine_id_field: str | None = Field(None, description="field holding the mine id")
+    non_greenable: str | None = Field(
+        None, description="known non-greenable land, left out of rings and bands"
+    )
+    plan_table: str | None = Field(
+        None, description="CSV zone_id, year, target_fvc: year-by-year plan"
+    )
+    zone_type_field: str = "zone_type"
+    start_year_field: str = "start_year"
+    target_fvc_field: str = "target_fvc"
+    target_year_field: str = "target_year"
+    bands: dict[Literal["red", "nir", "blue"], Annotated[int, Field(ge=1)]] = Field(
+        default_factory=lambda: {"red": 3, "nir": 4},  # type: ignore[arg-type, dict-item]
+        description="1-based band numbers of red, near-infrared and (for the cloud test) blue",
+    )
+    index: Literal["ndvi", "savi", "msavi2"] = "ndvi"
+    min_valid_pct: float = Field(
+        80.0, ge=0, le=100, description="dates below this valid share are left out"
+    )
+    hold: int = Field(2, ge=1, description="consecutive years for Y2R and 'done'")
+    band_m: float = Field(
+        500.0, gt=0, description="width of the band searched around each mine (m)"
+    )
+    min_patch_m2: float = Field(400.0, ge=0, description="smallest new bare patch reported (m²)")
+    reference_ring_m: float = Field(500.0, gt=0)
+
+    def resolved(self, base: Path) -> RestorationParams:
+        """The same parameters with relative paths made relative to ``base``."""
+        opt = {
+            k: _resolve(base, v) if (v := getattr(self, k)) else None
+            for k in ("mines", "non_greenable", "plan_table")
+        }
+        return self.model_copy(
+            update={
+                "zones": _resolve(base, self.zones),
+                "images": {d: _resolve(base, p) for d, p in self.images.items()},
+                **opt,
+            }
+        )
+
+
+class RestorationStep(RestorationParams):
+    """A pipeline step monitoring restoration zones over a time series of images."""
+
+    step: Literal["restoration"]
+    name: str | None = Field(None, description="output sub-directory (default: the step type)")
+
+
 class PrerequisiteStep(PrerequisiteParams):
     """A pipeline step running the prerequisite check."""
 
@@ -168,7 +228,7 @@ class PrerequisiteStep(PrerequisiteParams):
 
 
 StepConfig = Annotated[
-    PrerequisiteStep | GreeningStep,
+    PrerequisiteStep | GreeningStep | RestorationStep,
     Field(discriminator="step", description="one step of the pipeline"),
 ]
 

@@ -14,13 +14,18 @@ from .progress import NullProgress, Progress
 from .steps.greening import run_greening_step
 from .steps.outcome import StepOutcome
 from .steps.prerequisite import run_prerequisite
+from .steps.restoration import run_restoration_step
 
 __all__ = ["STEPS", "run_pipeline", "run_pipeline_file"]
 
 StepFunction = Callable[..., StepOutcome]
 
 #: Step type → function(params, out_dir, *, cache_dir, progress).
-STEPS: dict[str, StepFunction] = {"prerequisite": run_prerequisite, "greening": run_greening_step}
+STEPS: dict[str, StepFunction] = {
+    "prerequisite": run_prerequisite,
+    "greening": run_greening_step,
+    "restoration": run_restoration_step,
+}
 
 
 def run_pipeline(

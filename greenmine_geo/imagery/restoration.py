@@ -89,6 +89,7 @@ class ZoneProgress:
     y2r_years: float = math.nan
     target_fvc: float = math.nan
     target_source: str = ""
+    start_fvc: float = math.nan  # fitted FVC in the start year: where a one-point plan starts
 
 
 def _target(ref: np.ndarray, plan: Plan | None) -> tuple[float, str]:
@@ -153,7 +154,7 @@ def progress(
         return float(intercept + slope * year)
 
     k = min(HORIZON_YEARS, last - start_year)
-    start_fvc = fitted(start_year)
+    start_fvc = out.start_fvc = fitted(start_year)
     if k >= 1:
         out.delta_ir = fitted(start_year + k) - start_fvc
         if target > 0:

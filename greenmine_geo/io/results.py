@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from matplotlib.figure import Figure
 
 from ..crs import CGCS2000
 from ..geometry import polygon_parts
 from .atomic import atomic_output
 
-__all__ = ["round_measures", "write_csv", "write_gpkg"]
+__all__ = ["round_measures", "safe_name", "write_csv", "write_figure", "write_gpkg"]
 
 
 def round_measures(frame: pd.DataFrame) -> pd.DataFrame:
@@ -60,4 +62,16 @@ def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike[str]
             out.to_file(
                 tmp, layer=name, driver="GPKG", engine="pyogrio", geometry_type="MultiPolygon"
             )
+    return Path(path)
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe form of an id (Chinese characters kept)."""
+    return re.sub(r"[^\w.-]+", "_", text).strip("_") or "item"
+
+
+def write_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
+    """Save a matplotlib figure (format from the suffix), atomically."""
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, format=Path(path).suffix.lstrip("."))
     return Path(path)

@@ -6,7 +6,6 @@ listed with a note). The image is opened through the hardened opener.
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -38,11 +37,6 @@ __all__ = ["GREENING_COLUMNS", "run_greening", "run_greening_step"]
 NO_BARE_SOIL_NDVI = 0.3
 
 
-def _safe_name(mine_id: str) -> str:
-    """A file-name-safe form of a mine id (Chinese characters kept)."""
-    return re.sub(r"[^\w.-]+", "_", mine_id).strip("_") or "mine"
-
-
 def _write_figure(
     m: MineGreening, greenable: shapely.Geometry, crs: pyproj.CRS, out_dir: Path
 ) -> Path:
@@ -51,10 +45,7 @@ def _write_figure(
     patches = gpd.GeoSeries(m.patches.geometry if m.patches is not None else [], crs=crs)
     title = f"{m.mine_id}: cover {m.coverage_pct:.1f} %, {m.bare_patches} bare patches, score {m.indicator6_score:g}"
     fig = greening_figure(m.fvc_grid, m.grid_transform, greenable, patches, title, crs.name)
-    path = out_dir / f"greening_{_safe_name(m.mine_id)}.png"
-    with atomic.atomic_output(path) as tmp:
-        fig.savefig(tmp)
-    return path
+    return results.write_figure(fig, out_dir / f"greening_{results.safe_name(m.mine_id)}.png")
 
 
 #: Columns of greening.csv, in order (the CLI contract).
