@@ -24,6 +24,8 @@ def test_generator_reproduces_the_committed_demo_data(tmp_path):
         "mining_blocks.gpkg",
         "exploration_blocks.gpkg",
         "key_zones.gpkg",
+        "restoration/zones.gpkg",
+        "restoration/mine.gpkg",
     ):
         new, old = (
             read_layer(d / name, what="demo")[0] for d in (tmp_path, REPO / "data" / "demo")
@@ -116,3 +118,20 @@ def test_demo_pipeline_measures_greening_of_the_three_imaged_mines(demo_run):
             assert row.bare_patches == 4 and row.indicator6_score == 0.0
         else:
             assert row.coverage_pct < 5
+
+
+def test_demo_restoration_shows_each_status_and_the_outside_disturbance(demo_run):
+    summary = pd.read_csv(demo_run / "restoration" / "restoration_summary.csv").set_index("zone_id")
+    assert summary.status.to_dict() == {
+        "DZ-1": "on_track",
+        "WK-1": "lagging",
+        "CC-1": "not_started",
+    }
+    series = pd.read_csv(demo_run / "restoration" / "restoration_timeseries.csv")
+    left_out = series[~series.included]
+    assert list(zip(left_out.zone_id, left_out.date, strict=True)) == [("WK-1", "2025-06-12")]
+    wet = series[series.date.str.startswith("2023")].set_index("zone_id").reference_fvc_mean
+    assert (wet > series.groupby("zone_id").reference_fvc_mean.median()[wet.index]).all()
+    found = gpd.read_file(demo_run / "restoration" / "outside_disturbance.gpkg")
+    assert len(found) == 1 and found.first_seen.iloc[0] == "2023-07-11"
+    assert found.distance_m.iloc[0] == pytest.approx(100, abs=1)

@@ -105,10 +105,11 @@ def scene_calibration(
     sample = np.concatenate(samples, axis=1)
     step = max(sample.shape[1] // _SAMPLE_PIXELS, 1)  # an even thinning; percentiles need no more
     sample = sample[:, ::step].astype(np.float32)
-    red, nir = sample[0], sample[1]
     cloud_floor = (
-        2 * float(np.median(sample.mean(axis=0))) if len(bands) == 3 and red.size else None
+        2 * float(np.median(sample.mean(axis=0))) if len(bands) == 3 and sample.size else None
     )
+    sample = sample[:, ~_cloud(sample, cloud_floor)]  # clouds are neither soil nor vegetation
+    red, nir = sample[0], sample[1]
     dark = (float(np.percentile(red, 1)), float(np.percentile(nir, 1))) if red.size else (0.0, 0.0)
     sentinel2 = _is_sentinel2_l2a(raster)
     dtype = np.dtype(ds.dtypes[0])

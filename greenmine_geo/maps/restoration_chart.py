@@ -50,7 +50,10 @@ def restoration_chart(
     if start_year is not None:
         ax.axvline(date2num(date(start_year, 1, 1)), color="#9e9e9e", ls=":", lw=1)
         ax.annotate(
-            "restoration start", (date(start_year, 1, 1), 0.97), fontsize=8, color="#616161"
+            " restoration start",
+            (date2num(date(start_year, 1, 1)), 0.02),
+            fontsize=8,
+            color="#616161",
         )
     if plan is not None and start_year is not None:
         start_fvc = float(summary["start_fvc"])
