@@ -24,10 +24,9 @@ test: setup  ## lint, type-check, tests and notebooks
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-bench: setup  ## province-scale speed and memory ratios (several minutes)
-	$(BIN)/python benchmarks/prerequisite_bench.py
-	$(BIN)/python benchmarks/review_bench.py
-	$(BIN)/python benchmarks/greening_bench.py
+bench: setup  ## speed and memory against each target (several minutes); fails if any misses
+	@status=0; for b in prerequisite review greening restoration; do \
+		$(BIN)/python benchmarks/$${b}_bench.py || status=1; done; exit $$status
 
 schema: setup  ## regenerate the committed JSON schema of pipeline files
 	$(BIN)/greenmine schema --out pipelines/pipeline.schema.json
