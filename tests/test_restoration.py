@@ -320,3 +320,19 @@ def test_unknown_zone_type_names_the_accepted_ones(tmp_path):
         "--image", f"2021-07-01={img}", "--out", str(tmp_path / "o"),
     )  # fmt: skip
     assert r.returncode == 2 and "'garden' is unknown" in r.stderr and "排土场" in r.stderr
+
+
+def test_a_plan_table_overrides_the_zone_fields(tmp_path):
+    plan = tmp_path / "plan.csv"
+    plan.write_text("zone_id,year,target_fvc\nB,2021,0.1\nB,2025,0.12\n", "utf-8")
+    run_restoration(
+        zones_file(tmp_path), "zone_id", yearly_images(tmp_path), tmp_path / "o",
+        plan_table=str(plan), settings=SETTINGS, charts=False,
+    )  # fmt: skip
+    summary = pd.read_csv(tmp_path / "o" / "restoration_summary.csv").set_index("zone_id")
+    # B's modest plan (0.12 by 2025) fits its flat 0.10-0.13 (fitted 2025 within 0.02 of it):
+    # on track, not done (2024's 0.11 is below 0.12)
+    assert summary.loc["B", "target_fvc"] == 0.12 and summary.loc["B", "status"] == "on_track"
+    assert summary.loc["A", "target_source"] == "plan (0.60 by 2026)"  # from its fields
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text("utf-8"))
+    assert "plan_table" in {i["role"] for i in manifest["inputs"]}
