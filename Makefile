@@ -16,7 +16,7 @@ setup: $(STAMP)
 
 demo: setup  ## run the demo pipeline on data/demo; results in out/demo/
 	$(BIN)/greenmine run pipelines/demo.yaml --out out/demo
-	@echo "demo results in out/demo/: prerequisite/ (prerequisite.csv, .gpkg), greening_{vegetated,patchy,bare}/ (greening.csv, .gpkg, a PNG per mine); each with manifest.json"
+	@echo "demo results in out/demo/: open out/demo/index.html (maps, and every step's tables, layers and charts)"
 
 test: setup  ## lint, type-check, tests and notebooks
 	$(BIN)/ruff check greenmine_geo tests benchmarks scripts

@@ -561,6 +561,24 @@ def run(pipeline: Path, out_dir: Path | None, cache_dir: Path | None, progress: 
 
 
 @cli.command()
+@click.option(
+    "--results",
+    "results_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A results directory (the --out of greenmine run).",
+)
+@_out_option
+def maps(results_dir: Path, out_dir: Path) -> None:
+    """Interactive maps (province and each league/city, offline) and an index page."""
+    from .steps.maps import run_maps
+
+    if not results_dir.is_dir():
+        raise click.BadParameter(f"--results {results_dir} is not a directory")
+    _report(run_maps(results_dir, out_dir))
+
+
+@cli.command()
 @click.argument("pipeline", type=click.Path(dir_okay=False, path_type=Path))
 def validate(pipeline: Path) -> None:
     """Check a pipeline file against the schema."""

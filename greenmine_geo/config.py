@@ -220,6 +220,17 @@ class RestorationStep(RestorationParams):
     name: str | None = Field(None, description="output sub-directory (default: the step type)")
 
 
+class MapsStep(_Strict):
+    """A pipeline step drawing the atlas of the run so far: ``index.html`` and ``maps/`` in the
+    run's output directory (put it last)."""
+
+    step: Literal["maps"]
+    name: str | None = Field(None, description="ignored: the atlas goes to the run's directory")
+
+    def resolved(self, base: Path) -> MapsStep:
+        return self
+
+
 class PrerequisiteStep(PrerequisiteParams):
     """A pipeline step running the prerequisite check."""
 
@@ -228,7 +239,7 @@ class PrerequisiteStep(PrerequisiteParams):
 
 
 StepConfig = Annotated[
-    PrerequisiteStep | GreeningStep | RestorationStep,
+    PrerequisiteStep | GreeningStep | RestorationStep | MapsStep,
     Field(discriminator="step", description="one step of the pipeline"),
 ]
 

@@ -12,6 +12,7 @@ from .io.atomic import atomic_output, clear_stale_manifest
 from .io.cache import default_cache_dir
 from .progress import NullProgress, Progress
 from .steps.greening import run_greening_step
+from .steps.maps import run_maps_step
 from .steps.outcome import StepOutcome
 from .steps.prerequisite import run_prerequisite
 from .steps.restoration import run_restoration_step
@@ -25,6 +26,7 @@ STEPS: dict[str, StepFunction] = {
     "prerequisite": run_prerequisite,
     "greening": run_greening_step,
     "restoration": run_restoration_step,
+    "maps": run_maps_step,
 }
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 
 import geopandas as gpd
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
 from greenmine_geo.demo import EXEMPTED_MINE, KEY_ZONES, write_demo_data
 from greenmine_geo.io import read_layer
 
+import browser
 from conftest import REPO, greenmine
 
 
@@ -135,3 +138,52 @@ def test_demo_restoration_shows_each_status_and_the_outside_disturbance(demo_run
     found = gpd.read_file(demo_run / "restoration" / "outside_disturbance.gpkg")
     assert len(found) == 1 and found.first_seen.iloc[0] == "2023-07-11"
     assert found.distance_m.iloc[0] == pytest.approx(100, abs=1)
+
+
+def test_demo_index_reaches_every_map_and_output(demo_run):
+    index = (demo_run / "index.html").read_text("utf-8")
+    links = re.findall(r"href='([^']+)'", index)
+    assert "maps/province.html" in links and any(link.startswith("maps/league_") for link in links)
+    assert (
+        "restoration/restoration_summary.csv" in links and "prerequisite/prerequisite.gpkg" in links
+    )
+    assert all((demo_run / link).exists() for link in links)
+
+
+def test_maps_load_offline_in_a_real_browser_without_errors(demo_run, tmp_path):
+    maps = sorted((demo_run / "maps").glob("*.html"))
+    verdicts = pd.read_csv(demo_run / "prerequisite" / "prerequisite.csv")
+    assert len(maps) == 1 + verdicts.league_city.dropna().nunique()
+    for page_file in maps:
+        text = page_file.read_text("utf-8")
+        # nothing fetched from a network: no script or stylesheet from elsewhere
+        assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?:", text), page_file.name
+        assert page_file.stat().st_size < 5 * 2**20, "simplified for display: a few MB at most"
+        shot = (
+            tmp_path / f"{page_file.stem}.png"
+            if page_file.stem in ("province", "league_包头市")
+            else None
+        )
+        page = browser.load(page_file, shot)
+        assert page.errors == [], (page_file.name, page.errors)
+        expected = ["离线底图", "OpenStreetMap", "旗县区界", "矿山 mines"]
+        if page_file.stem == "province":  # a league's map has the layers that reach it
+            expected += [
+                "生态保护红线",
+                "重点勘查开采区",
+                "开采规划区块",
+                "勘查规划区块",
+                "土地利用",
+            ]
+        for layer in expected:
+            assert layer in page.dom, (page_file.name, layer)
+        markers = len(re.findall(r'<path[^>]*class="greenmine-mine', page.dom))
+        if page_file.stem == "province":
+            assert markers == len(verdicts)
+            assert "修复分区 restoration zones" in page.dom and "疑似越界" in page.dom
+        else:
+            league = page_file.stem.removeprefix("league_")
+            assert markers >= (verdicts.league_city == league).sum() > 0
+        if shot is not None:
+            image = plt.imread(shot)
+            assert image.shape[:2] == (900, 1280) and image[..., :3].std() > 0.05  # not a blank box

@@ -16,7 +16,7 @@ from ..crs import CGCS2000
 from ..geometry import polygon_parts
 from .atomic import atomic_output
 
-__all__ = ["round_measures", "safe_name", "write_csv", "write_figure", "write_gpkg"]
+__all__ = ["round_measures", "safe_name", "write_csv", "write_figure", "write_gpkg", "write_text"]
 
 
 def round_measures(frame: pd.DataFrame) -> pd.DataFrame:
@@ -74,4 +74,11 @@ def write_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
     """Save a matplotlib figure (format from the suffix), atomically."""
     with atomic_output(path) as tmp:
         fig.savefig(tmp, format=Path(path).suffix.lstrip("."))
+    return Path(path)
+
+
+def write_text(text: str, path: str | os.PathLike[str]) -> Path:
+    """Write a UTF-8 text file (HTML, JSON), atomically."""
+    with atomic_output(path) as tmp:
+        Path(tmp).write_text(text, "utf-8")
     return Path(path)

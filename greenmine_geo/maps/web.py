@@ -1,0 +1,139 @@
+"""Interactive maps that work offline: Leaflet inlined, an offline base map, legend and scale.
+
+folium loads Leaflet, jQuery and Bootstrap from CDNs; offline (this machine, many
+government intranets) such a page is blank. Here Leaflet 1.9.4 (BSD-2, vendored by
+``scripts/vendor_leaflet.sh``) is inlined into each page with its images as data
+URIs, nothing else is loaded, and the default base map is drawn from data (league
+boundaries on a plain background), so every data layer shows with no network.
+Online tiles (OpenStreetMap) are offered as a second base map.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from functools import cache
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from ..crs import CGCS2000
+
+__all__ = ["add_legend", "display_frame", "offline_map"]
+
+_ASSETS = Path(__file__).parent / "assets" / "leaflet"
+#: Map background behind the offline base: a pale paper colour, not Leaflet's tile grey.
+BACKGROUND = "#f3f0e8"
+
+
+#: folium builds popup HTML with jQuery's ``$(html)[0]``, its only use of jQuery in these maps:
+#: this stands in for it (an HTML string → a one-element list), so jQuery is not needed.
+_JQUERY_SHIM = (
+    "window.$ = window.$ || function (s) { var t = document.createElement('template');"
+    " t.innerHTML = String(s).trim(); return [t.content.firstChild]; };"
+)
+
+
+@cache
+def _leaflet_inline() -> tuple[str, str]:
+    """Leaflet's JS and its CSS with the images inlined as data URIs."""
+    css = (_ASSETS / "leaflet.css").read_text("utf-8")
+
+    def data_uri(match: re.Match[str]) -> str:
+        png = (_ASSETS / match.group(1)).read_bytes()
+        return f"url(data:image/png;base64,{base64.b64encode(png).decode('ascii')})"
+
+    css = re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, css)
+    return (_ASSETS / "leaflet.js").read_text("utf-8"), css
+
+
+def display_frame(gdf: gpd.GeoDataFrame, tolerance_deg: float = 0.0) -> gpd.GeoDataFrame:
+    """Lon/lat (EPSG:4490 ≈ WGS 84 at map scale), simplified for display only, 2-decimal floats."""
+    out = gdf.to_crs(CGCS2000)
+    if tolerance_deg:
+        out = out.set_geometry(out.geometry.simplify(tolerance_deg, preserve_topology=True))
+    for col in out.columns:
+        if col != out.geometry.name and out[col].dtype.kind == "f":
+            out[col] = out[col].round(2)
+    return out
+
+
+def offline_map(
+    bounds: tuple[float, float, float, float],
+    *,
+    base: gpd.GeoDataFrame | None = None,
+    base_label: str | None = None,
+) -> folium.Map:
+    """A map fitted to ``bounds`` (lon/lat) that needs no network.
+
+    ``base``: polygons (any CRS, e.g. leagues) drawn as the default, offline base
+    map, labelled by ``base_label``'s field in a tooltip.
+    """
+    fmap = folium.Map(tiles=None, control_scale=True, zoom_control=True)
+    fmap.default_js, fmap.default_css = [], []  # no CDN: Leaflet is inlined below
+    js, css = _leaflet_inline()
+    header = fmap.get_root().header  # type: ignore[attr-defined]
+    header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css")
+    header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js")
+    header.add_child(Element(f"<script>{_JQUERY_SHIM}</script>"), name="jquery_shim")
+    header.add_child(
+        Element(f"<style>.leaflet-container {{ background: {BACKGROUND}; }}</style>"),
+        name="greenmine_background",
+    )
+    offline = folium.FeatureGroup(name="离线底图 offline base map", overlay=False, control=True)
+    if base is not None and len(base):
+        shown = display_frame(base, 2e-3)
+        fields = [base_label] if base_label and base_label in shown.columns else []
+        folium.GeoJson(
+            shown[[*fields, shown.geometry.name]],
+            style_function=lambda _f: {
+                "color": "#9e9e9e",
+                "weight": 0.8,
+                "fillColor": "#fbfaf6",
+                "fillOpacity": 1.0,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=fields) if fields else None,
+        ).add_to(offline)
+    offline.add_to(fmap)
+    folium.TileLayer(
+        "OpenStreetMap", name="OpenStreetMap（联网 online）", overlay=False, show=False
+    ).add_to(fmap)
+    x0, y0, x1, y1 = bounds
+    fmap.fit_bounds([[y0, x0], [y1, x1]])
+    return fmap
+
+
+_LEGEND = Template(
+    """
+{% macro html(this, kwargs) %}
+<div class="greenmine-legend" style="position: fixed; bottom: 28px; right: 12px; z-index: 1000;
+     background: rgba(255,255,255,0.92); padding: 8px 10px; border: 1px solid #bdbdbd;
+     border-radius: 4px; font: 12px/1.5 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif;">
+  <div style="font-weight: bold; margin-bottom: 4px;">{{ this.title }}</div>
+  {% for colour, label in this.items %}
+  <div><span style="display: inline-block; width: 12px; height: 12px; background: {{ colour }};
+        border: 1px solid #616161; margin-right: 6px; vertical-align: -2px;"></span>{{ label }}</div>
+  {% endfor %}
+</div>
+{% endmacro %}
+"""
+)
+
+
+class _Legend(MacroElement):  # type: ignore[misc]
+    _template = _LEGEND
+
+    def __init__(self, title: str, items: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.title = html.escape(title)
+        self.items = [(c, html.escape(label)) for c, label in items]
+
+
+def add_legend(fmap: folium.Map, title: str, items: list[tuple[str, str]]) -> None:
+    """A fixed legend box: ``items`` are (CSS colour, label)."""
+    fmap.get_root().add_child(_Legend(title, items))

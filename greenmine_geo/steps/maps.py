@@ -1,0 +1,86 @@
+"""The maps step: a results directory → the interactive atlas and an index page.
+
+Reads what a run wrote (``greenmine run`` or single commands into one directory)
+and writes ``maps/province.html``, ``maps/league_<盟市>.html`` for each league or
+city with mines, and ``index.html`` linking every map and output.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+
+from ..config import MapsStep
+from ..io import results
+from ..io.run_results import RunResults, load_results
+from ..maps.atlas import atlas_map, leagues
+from .outcome import StepOutcome
+
+__all__ = ["run_maps", "run_maps_step"]
+
+#: Step outputs linked from the index page.
+_LISTED = {".csv", ".gpkg", ".json", ".html", ".png", ".pdf"}
+
+
+def _index(res: RunResults, pages: list[tuple[str, Path]], out_dir: Path) -> str:
+    items = "\n".join(
+        f"<li><a href='{html.escape(str(p.relative_to(out_dir)))}'>{html.escape(label)}</a></li>"
+        for label, p in pages
+    )
+
+    def link(path: Path) -> str:
+        rel = os.path.relpath(path, out_dir)
+        return f"<a href='{html.escape(rel)}'>{html.escape(path.name)}</a>"
+
+    steps = "\n".join(
+        f"<li><b>{html.escape(s.name)}</b> ({html.escape(str(s.manifest.get('command', '')))}): "
+        + ", ".join(link(f) for f in sorted(s.path.iterdir()) if f.suffix in _LISTED)
+        + "</li>"
+        for s in res.steps
+    )
+    warnings = "".join(f"<li>{html.escape(w)}</li>" for w in res.warnings)
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>绿色矿山 监管图集 green-mine atlas</title>
+<style>body {{ font: 15px/1.6 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif; margin: 2em auto; max-width: 60em; }}
+h1 {{ font-size: 1.5em; }} code {{ background: #eee; }}</style></head>
+<body><h1>绿色矿山监管图集 Green-mine supervision atlas</h1>
+<p>Results in <code>{html.escape(str(res.root))}</code>. Every map works offline.</p>
+<h2>地图 Maps</h2><ul>{items}</ul>
+<h2>各步骤结果 Step outputs</h2><ul>{steps}</ul>
+{"<h2>注意 Warnings</h2><ul>" + warnings + "</ul>" if warnings else ""}
+</body></html>
+"""
+
+
+def run_maps(results_dir: str | Path, out_dir: str | Path) -> StepOutcome:
+    """Write the atlas of a results directory into ``out_dir`` (see the module docstring)."""
+    out_dir = Path(out_dir)
+    res = load_results(results_dir)
+    pages: list[tuple[str, Path]] = []
+    written: list[Path] = []
+    province = atlas_map(res, title="内蒙古自治区 绿色矿山 总览 Inner Mongolia overview")
+    path = out_dir / "maps" / "province.html"
+    written.append(results.write_text(province.get_root().render(), path))
+    pages.append(("全区总览 province overview", path))
+    admin = res.context.get("admin")
+    if admin is not None and res.mines is not None:
+        polys = leagues(admin).to_crs("EPSG:4490")
+        present = set(res.mines["league_city"].dropna().astype(str))
+        for row in polys.itertuples():
+            if str(row.league_city) not in present:
+                continue
+            fmap = atlas_map(
+                res, area=row.geometry, title=f"{row.league_city} 绿色矿山 green mines"
+            )
+            path = out_dir / "maps" / f"league_{results.safe_name(str(row.league_city))}.html"
+            written.append(results.write_text(fmap.get_root().render(), path))
+            pages.append((f"{row.league_city}", path))
+    written.append(results.write_text(_index(res, pages, out_dir), out_dir / "index.html"))
+    summary = {"maps": len(pages)}
+    return StepOutcome(out_dir, written, summary, res.warnings, res)
+
+
+def run_maps_step(params: MapsStep, out_dir: Path, **_: object) -> StepOutcome:
+    """The pipeline's ``maps`` step: the atlas of the run's directory (``out_dir``'s parent)."""
+    return run_maps(out_dir.parent, out_dir.parent)
