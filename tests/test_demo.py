@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import warnings
 
 import geopandas as gpd
 import matplotlib.pyplot as plt
@@ -187,3 +189,28 @@ def test_maps_load_offline_in_a_real_browser_without_errors(demo_run, tmp_path):
         if shot is not None:
             image = plt.imread(shot)
             assert image.shape[:2] == (900, 1280) and image[..., :3].std() > 0.05  # not a blank box
+
+
+def test_print_maps_use_the_cjk_font_and_are_not_blank(demo_run):
+    prints = demo_run / "maps" / "print"
+    verdicts = pd.read_csv(demo_run / "prerequisite" / "prerequisite.csv")
+    leagues = {league for league in verdicts.league_city.dropna() if league}
+    assert {p.stem for p in prints.glob("league_*.pdf")} == {f"league_{x}" for x in leagues}
+    assert len(list(prints.glob("mine_*.png"))) == len(verdicts)
+    for pdf in (prints / "league_包头市.pdf", next(prints.glob("mine_*.pdf"))):
+        fonts = set(re.findall(rb"/BaseFont /(?:[A-Z]{6}\+)?([\w-]+)", pdf.read_bytes()))
+        assert any(f.startswith(b"NotoSansCJKsc") for f in fonts), fonts  # the real font, embedded
+        assert not any(b"DejaVu" in f for f in fonts - {b"DejaVuSans"}), fonts
+    for png in (prints / "league_包头市.png", next(prints.glob("mine_*.png"))):
+        image = plt.imread(png)
+        assert image.shape[0] > 1000 and image[..., :3].std() > 0.05
+
+
+def test_print_map_labels_have_no_missing_glyphs(demo_run):
+    from greenmine_geo.io.run_results import load_results
+    from greenmine_geo.maps.print_maps import league_print_map
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*missing from font.*")
+        fig = league_print_map(load_results(demo_run), "赤峰市")
+        fig.savefig(io.BytesIO(), format="png")  # a tofu box: "Glyph … missing from font(s)"

@@ -70,10 +70,10 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^\w.-]+", "_", text).strip("_") or "item"
 
 
-def write_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    """Save a matplotlib figure (format from the suffix), atomically."""
+def write_figure(fig: Figure, path: str | os.PathLike[str], dpi: float | None = None) -> Path:
+    """Save a matplotlib figure (format from the suffix; ``dpi`` for rasters), atomically."""
     with atomic_output(path) as tmp:
-        fig.savefig(tmp, format=Path(path).suffix.lstrip("."))
+        fig.savefig(tmp, format=Path(path).suffix.lstrip("."), dpi=dpi or "figure")
     return Path(path)
 
 

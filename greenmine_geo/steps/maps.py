@@ -15,6 +15,7 @@ from ..config import MapsStep
 from ..io import results
 from ..io.run_results import RunResults, load_results
 from ..maps.atlas import atlas_map, leagues
+from ..maps.print_maps import league_print_map, mine_print_map
 from .outcome import StepOutcome
 
 __all__ = ["run_maps", "run_maps_step"]
@@ -53,6 +54,31 @@ h1 {{ font-size: 1.5em; }} code {{ background: #eee; }}</style></head>
 """
 
 
+def _leagues_with_mines(res: RunResults) -> list[str]:
+    """Leagues/cities that hold at least one mine (mines outside every league have none)."""
+    assert res.mines is not None
+    return sorted({str(v) for v in res.mines["league_city"].dropna() if str(v).strip()})
+
+
+def _print_maps(res: RunResults, folder: Path) -> list[Path]:
+    """PNG (150 dpi) and PDF of each league/city with mines and of each mine."""
+    written: list[Path] = []
+    if res.mines is None:
+        return written
+    if "admin" in res.context:
+        for league in _leagues_with_mines(res):
+            fig = league_print_map(res, league)
+            for suffix in (".png", ".pdf"):
+                path = folder / f"league_{results.safe_name(league)}{suffix}"
+                written.append(results.write_figure(fig, path, dpi=150))
+    for mine_id in res.mines["mine_id"].astype(str):
+        fig = mine_print_map(res, mine_id)
+        for suffix in (".png", ".pdf"):
+            path = folder / f"mine_{results.safe_name(mine_id)}{suffix}"
+            written.append(results.write_figure(fig, path, dpi=150))
+    return written
+
+
 def run_maps(results_dir: str | Path, out_dir: str | Path) -> StepOutcome:
     """Write the atlas of a results directory into ``out_dir`` (see the module docstring)."""
     out_dir = Path(out_dir)
@@ -66,7 +92,7 @@ def run_maps(results_dir: str | Path, out_dir: str | Path) -> StepOutcome:
     admin = res.context.get("admin")
     if admin is not None and res.mines is not None:
         polys = leagues(admin).to_crs("EPSG:4490")
-        present = set(res.mines["league_city"].dropna().astype(str))
+        present = set(_leagues_with_mines(res))
         for row in polys.itertuples():
             if str(row.league_city) not in present:
                 continue
@@ -76,8 +102,11 @@ def run_maps(results_dir: str | Path, out_dir: str | Path) -> StepOutcome:
             path = out_dir / "maps" / f"league_{results.safe_name(str(row.league_city))}.html"
             written.append(results.write_text(fmap.get_root().render(), path))
             pages.append((f"{row.league_city}", path))
+    prints = _print_maps(res, out_dir / "maps" / "print")
+    written += prints
+    pages += [(f"印刷图 print map: {p.stem}", p) for p in prints if p.suffix == ".pdf"]
     written.append(results.write_text(_index(res, pages, out_dir), out_dir / "index.html"))
-    summary = {"maps": len(pages)}
+    summary = {"maps": len(pages) - len(prints) // 2, "print_maps": len(prints) // 2}
     return StepOutcome(out_dir, written, summary, res.warnings, res)
 
 
