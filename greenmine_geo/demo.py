@@ -27,6 +27,7 @@ What the demo contains, and why:
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -610,6 +611,14 @@ def _restoration_demo(out: Path) -> list[Path]:
     return written
 
 
+def _in_green_list(mine: _Mine) -> str:
+    """Whether a demo mine is on the green-mine list (绿色矿山名录): 是 or 否, from a hash of its
+    id, so that about 70 % of large and medium mines and 30 % of small ones are (no rng draw:
+    the other demo layers stay as they were)."""
+    share = 0.3 if mine.scale == "小型" else 0.7
+    return "是" if zlib.crc32(mine.mine_id.encode()) % 100 < 100 * share else "否"
+
+
 def _write(gdf: gpd.GeoDataFrame, path: Path, **kwargs: object) -> Path:
     with atomic_output(path) as tmp:
         gdf.to_file(tmp, engine="pyogrio", **kwargs)
@@ -637,6 +646,7 @@ def write_demo_data(out_dir: str | Path) -> list[Path]:
         _write(landuse, out / "landuse.gpkg", layer="landuse"),
     ]
     frame = gpd.GeoDataFrame([m.__dict__ for m in mines], crs=CGCS2000)
+    frame.insert(4, "green_mine", [_in_green_list(m) for m in mines])
     targets: dict[str, tuple[pyproj.CRS, Path]] = {
         "cgcs2000": (CGCS2000, out / "mines_cgcs2000.gpkg"),
         "gk3_zone37": (gk_crs(37), out / "mines_gk3_zone37.gpkg"),

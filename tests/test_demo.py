@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 import warnings
 
@@ -153,7 +154,7 @@ def test_demo_index_reaches_every_map_and_output(demo_run):
 
 
 def test_maps_load_offline_in_a_real_browser_without_errors(demo_run, tmp_path):
-    maps = sorted((demo_run / "maps").glob("*.html"))
+    maps = [demo_run / "maps" / "province.html", *sorted((demo_run / "maps").glob("league_*.html"))]
     verdicts = pd.read_csv(demo_run / "prerequisite" / "prerequisite.csv")
     assert len(maps) == 1 + verdicts.league_city.dropna().nunique()
     for page_file in maps:
@@ -214,3 +215,31 @@ def test_print_map_labels_have_no_missing_glyphs(demo_run):
         warnings.filterwarnings("error", message=".*missing from font.*")
         fig = league_print_map(load_results(demo_run), "赤峰市")
         fig.savefig(io.BytesIO(), format="png")  # a tofu box: "Glyph … missing from font(s)"
+
+
+def test_dashboard_counts_mines_against_quota_and_targets(demo_run):
+    table = pd.read_csv(demo_run / "maps" / "dashboard.csv").set_index("league_city")
+    assert len(table) == 12 and table.loc["赤峰市", "quota_2025"] == 680
+    verdicts = pd.read_csv(demo_run / "prerequisite" / "prerequisite.csv")
+    mines = pd.concat(
+        read_layer(REPO / "data/demo" / f, what="m")[0].drop(columns="geometry")
+        for f in (
+            "mines_cgcs2000.gpkg",
+            "mines_gk3_zone37.gpkg",
+            "mines_gk3_cm117.shp",
+            "mines_gk6_zone18.gpkg",
+        )
+    ).merge(verdicts[["mine_id", "league_city", "verdict"]], on="mine_id")
+    mines = mines[~mines.mineral.str.contains("地热")]
+    for league, here in mines.groupby("league_city"):
+        if not league:
+            continue
+        row = table.loc[league]
+        assert row.mines == len(here) and (here.verdict == "FAIL").sum() == row.FAIL
+        large = here[here.scale == "大型"]
+        if len(large):
+            on_list = (large.green_mine == "是").sum()
+            assert row.large_green_pct == pytest.approx(100 * on_list / len(large), abs=0.01)
+            assert row.large_gap == max(0, math.ceil(0.9 * len(large) - 1e-9) - on_list)
+    page = (demo_run / "maps" / "dashboard.html").read_text("utf-8")
+    assert "dashboard.png" in page and "2025" in page

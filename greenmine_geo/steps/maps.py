@@ -15,6 +15,7 @@ from ..config import MapsStep
 from ..io import results
 from ..io.run_results import RunResults, load_results
 from ..maps.atlas import atlas_map, leagues
+from ..maps.dashboard import dashboard_figure, league_table
 from ..maps.print_maps import league_print_map, mine_print_map
 from .outcome import StepOutcome
 
@@ -52,6 +53,62 @@ h1 {{ font-size: 1.5em; }} code {{ background: #eee; }}</style></head>
 {"<h2>注意 Warnings</h2><ul>" + warnings + "</ul>" if warnings else ""}
 </body></html>
 """
+
+
+def _dashboard(res: RunResults, folder: Path) -> list[Path]:
+    """dashboard.png/.pdf (choropleth and table), dashboard.csv and dashboard.html."""
+    table = league_table(res)
+    fig = dashboard_figure(res, table)
+    png = results.write_figure(fig, folder / "dashboard.png", dpi=150)
+    pdf = results.write_figure(fig, folder / "dashboard.pdf")
+    csv = results.write_csv(table, folder / "dashboard.csv")
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in _DASHBOARD_COLUMNS.values())
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_cell(r[c])}</td>" for c in _DASHBOARD_COLUMNS) + "</tr>"
+        for _, r in table.iterrows()
+    )
+    note = (
+        ""
+        if table["large_green"].notna().any()
+        else (
+            "<p><b>注意 note:</b> the mines layer has no green-mine field (green_mine / 绿色矿山): shares not computed.</p>"
+        )
+    )
+    page = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>全区看板 province dashboard</title>
+<style>body {{ font: 14px/1.5 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif; margin: 1.5em; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #bdbdbd; padding: 3px 8px; text-align: right; }}
+td:first-child {{ text-align: left; }} img {{ max-width: 100%; }}</style></head><body>
+<h1>矿山数量与绿色矿山目标 Mines, quotas and green-mine targets</h1>
+<p>2025 quotas: Master Plan 专栏6 (mines in force, geothermal excluded); 2028 targets: 90 % of large and
+80 % of medium mines on the green-mine list. <a href="dashboard.pdf">PDF</a> · <a href="dashboard.csv">CSV</a></p>
+{note}<img src="dashboard.png" alt="choropleth"><table><tr>{head}</tr>{body}</table></body></html>"""
+    return [png, pdf, csv, results.write_text(page, folder / "dashboard.html")]
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return "—" if value != value else f"{value:,.0f}"
+    return html.escape(str(value))
+
+
+#: Dashboard table columns shown on the page: column → heading.
+_DASHBOARD_COLUMNS = {
+    "league_city": "盟市 league/city",
+    "mines": "在期矿山 mines",
+    "quota_2025": "2025指标 quota",
+    "quota_used_pct": "占指标 % of quota",
+    "large": "大型 large",
+    "large_green_pct": "大型达标 % on list",
+    "large_gap": "距90%差 to add",
+    "medium": "中型 medium",
+    "medium_green_pct": "中型达标 % on list",
+    "medium_gap": "距80%差 to add",
+    "PASS": "通过 pass",
+    "REVIEW": "需复核 review",
+    "EXEMPT": "豁免 exempt",
+    "FAIL": "不通过 fail",
+}
 
 
 def _leagues_with_mines(res: RunResults) -> list[str]:
@@ -102,11 +159,22 @@ def run_maps(results_dir: str | Path, out_dir: str | Path) -> StepOutcome:
             path = out_dir / "maps" / f"league_{results.safe_name(str(row.league_city))}.html"
             written.append(results.write_text(fmap.get_root().render(), path))
             pages.append((f"{row.league_city}", path))
+    if res.mines is not None:
+        dash = _dashboard(res, out_dir / "maps")
+        written += dash
+        pages.append(("全区看板 province dashboard", dash[-1]))
     prints = _print_maps(res, out_dir / "maps" / "print")
     written += prints
     pages += [(f"印刷图 print map: {p.stem}", p) for p in prints if p.suffix == ".pdf"]
     written.append(results.write_text(_index(res, pages, out_dir), out_dir / "index.html"))
-    summary = {"maps": len(pages) - len(prints) // 2, "print_maps": len(prints) // 2}
+    summary = {
+        "interactive_maps": sum(
+            1
+            for p in written
+            if p.parent.name == "maps" and p.name != "dashboard.html" and p.suffix == ".html"
+        ),
+        "print_maps": len(prints) // 2,
+    }
     return StepOutcome(out_dir, written, summary, res.warnings, res)
 
 

@@ -1,0 +1,192 @@
+"""The province dashboard: per league/city, mines against the 2025 quota and the 2028 targets.
+
+Targets from the Master Plan (RULES.md §4): 专栏6 caps the mines in force per league or
+city by 2025 (geothermal excluded); by the end of 2028, 90 % of large and 80 % of medium
+mines are to meet the green-mine standard (on the green-mine list). Shown with the
+prerequisite verdict counts, as a table and a choropleth.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from ..io.run_results import RunResults
+from .atlas import leagues
+from .print_maps import A4_LANDSCAPE, cjk_font
+from .styles import VERDICT_STYLE
+
+__all__ = ["QUOTA_2025", "TARGET_2028", "dashboard_figure", "league_table"]
+
+#: 专栏6: mines in force by 2025 per league/city (geothermal excluded).
+QUOTA_2025: dict[str, int] = {
+    "呼和浩特市": 60,
+    "包头市": 90,
+    "乌海市": 50,
+    "赤峰市": 680,
+    "通辽市": 220,
+    "鄂尔多斯市": 600,
+    "呼伦贝尔市": 170,
+    "巴彦淖尔市": 200,
+    "乌兰察布市": 160,
+    "兴安盟": 130,
+    "锡林郭勒盟": 310,
+    "阿拉善盟": 210,
+}
+#: 002 §一: share of large / medium mines on the green-mine list by the end of 2028.
+TARGET_2028: dict[str, float] = {"大型": 0.90, "中型": 0.80}
+_YES = {"是", "yes", "y", "true", "1", "已入库", "国家级", "自治区级"}
+_GREEN_FIELDS = ("green_mine", "绿色矿山", "in_green_list")
+
+
+def _green(info: pd.DataFrame | None) -> pd.Series | None:
+    if info is None:
+        return None
+    field = next((f for f in _GREEN_FIELDS if f in info.columns), None)
+    if field is None:
+        return None
+    return info[field].astype(str).str.strip().str.lower().isin(_YES)
+
+
+def league_table(res: RunResults) -> pd.DataFrame:
+    """One row per league/city (all twelve, in 专栏6 order) with counts, shares and targets.
+
+    Columns: ``league_city``, ``mines`` (excl. geothermal), ``quota_2025``,
+    ``quota_used_pct``; per scale (``large``, ``medium``): count, count on the green-mine
+    list, share (%), target (%), and ``*_gap`` (mines still to add to meet the target);
+    the prerequisite verdict counts. Shares are NaN where there is no such mine or the
+    mines layer has no green-mine field.
+    """
+    mines = (
+        res.mines.copy()
+        if res.mines is not None
+        else pd.DataFrame(columns=["mine_id", "league_city", "verdict"])
+    )
+    mines["mine_id"] = mines["mine_id"].astype(str)
+    info = res.mine_info
+    if info is not None:
+        mines = mines.join(
+            info[[c for c in ("mineral", "scale") if c in info.columns]], on="mine_id"
+        )
+        green = _green(info)
+        if green is not None:
+            mines = mines.join(green.rename("on_list"), on="mine_id")
+    if "mineral" in mines.columns:
+        mines = mines[~mines["mineral"].astype(str).str.contains("地热")]
+    rows = []
+    for league, quota in QUOTA_2025.items():
+        here = mines[mines["league_city"] == league]
+        row: dict[str, object] = {
+            "league_city": league,
+            "mines": len(here),
+            "quota_2025": quota,
+            "quota_used_pct": 100 * len(here) / quota,
+        }
+        for key, scale in (("large", "大型"), ("medium", "中型")):
+            of_scale = here[here["scale"] == scale] if "scale" in here.columns else here.iloc[0:0]
+            listed = int(of_scale["on_list"].sum()) if "on_list" in of_scale.columns else None
+            n = len(of_scale)
+            target = TARGET_2028[scale]
+            row[key] = n
+            row[f"{key}_green"] = listed if listed is not None else math.nan
+            row[f"{key}_green_pct"] = 100 * listed / n if n and listed is not None else math.nan
+            row[f"{key}_target_pct"] = 100 * target
+            row[f"{key}_gap"] = (
+                max(0, math.ceil(target * n - 1e-9) - listed) if listed is not None else math.nan
+            )
+        for verdict in VERDICT_STYLE:
+            row[verdict] = (
+                int((here["verdict"] == verdict).sum()) if "verdict" in here.columns else 0
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _pct(value: float, n: int) -> str:
+    return "—" if not n or math.isnan(value) else f"{value:.0f} % of {n}"
+
+
+def dashboard_figure(res: RunResults, table: pd.DataFrame) -> Figure:
+    """A4 choropleth of each league's share of its 2025 quota, with counts and 2028 shares."""
+    cjk_font()
+    admin = res.context.get("admin")
+    fig = Figure(figsize=A4_LANDSCAPE, dpi=200)
+    ax = fig.add_axes((0.02, 0.1, 0.62, 0.8))
+    ax.set_axis_off()
+    if admin is not None:
+        crs = "+proj=aea +lat_1=38 +lat_2=50 +lat_0=0 +lon_0=112 +ellps=GRS80 +units=m"
+        polys = leagues(admin).merge(table, on="league_city", how="left").to_crs(crs)
+        bins = [0, 25, 50, 75, 100, 1e9]
+        cmap = ListedColormap(["#e8f5e9", "#a5d6a7", "#66bb6a", "#2e7d32", "#c62828"])
+        polys.plot(
+            ax=ax,
+            column="quota_used_pct",
+            cmap=cmap,
+            norm=BoundaryNorm(bins, cmap.N),
+            edgecolor="#424242",
+            linewidth=0.6,
+        )
+        for row in polys.itertuples():
+            p = row.geometry.representative_point()
+            ax.text(
+                p.x,
+                p.y,
+                f"{row.league_city}\n{row.mines}/{row.quota_2025}",
+                ha="center",
+                va="center",
+                fontsize=7.5,
+            )
+        labels = ["< 25 %", "25-50 %", "50-75 %", "75-100 %", "> 100 % 超出指标"]
+        ax.legend(
+            handles=[
+                Patch(facecolor=cmap(i), edgecolor="#424242", label=lab)
+                for i, lab in enumerate(labels)
+            ],
+            title="在期矿山占2025年指标 mines / 2025 quota",
+            loc="upper left",
+            fontsize=8,
+            title_fontsize=8.5,
+        )
+    fig.suptitle(
+        "内蒙古自治区 矿山数量与绿色矿山目标 Mines, quotas and green-mine targets",
+        fontsize=15,
+        weight="bold",
+    )
+    cells = []
+    for r in table.itertuples():
+        cells.append(
+            [
+                r.league_city,
+                f"{r.mines}/{r.quota_2025}",
+                _pct(r.large_green_pct, r.large),
+                _pct(r.medium_green_pct, r.medium),
+            ]
+        )
+    cells.append(
+        ["全区 total", f"{int(table['mines'].sum())}/{int(table['quota_2025'].sum())}", "", ""]
+    )
+    tab_ax = fig.add_axes((0.66, 0.33, 0.32, 0.55))
+    tab_ax.set_axis_off()
+    shown = tab_ax.table(
+        cellText=cells,
+        colLabels=["盟市", "矿山/指标", "大型达标", "中型达标"],
+        loc="upper center",
+        cellLoc="center",
+    )
+    shown.auto_set_font_size(False)
+    shown.set_fontsize(7.5)
+    shown.scale(1, 1.25)
+    fig.text(
+        0.66,
+        0.28,
+        "2028年目标 targets: 大型 large ≥ 90 %, 中型 medium ≥ 80 % 达到绿色矿山标准\n"
+        "指标 quota: 专栏6 (在期矿山, 不含地热); 达标 = 绿色矿山名录 (green-mine list field)",
+        fontsize=7.5,
+        va="top",
+        color="#424242",
+    )
+    return fig
