@@ -243,3 +243,40 @@ def test_dashboard_counts_mines_against_quota_and_targets(demo_run):
             assert row.large_gap == max(0, math.ceil(0.9 * len(large) - 1e-9) - on_list)
     page = (demo_run / "maps" / "dashboard.html").read_text("utf-8")
     assert "dashboard.png" in page and "2025" in page
+
+
+def test_every_mine_has_a_report_reachable_from_the_index_and_the_maps(demo_run):
+    index = (demo_run / "index.html").read_text("utf-8")
+    verdicts = pd.read_csv(demo_run / "prerequisite" / "prerequisite.csv")
+    reports = sorted((demo_run / "reports").glob("*.html"))
+    assert len(reports) == len(verdicts) + 1  # and the restoration demo's mine
+    assert all(f"reports/{p.name}" in index for p in reports)
+    province = (demo_run / "maps" / "province.html").read_text("utf-8")
+    assert province.count("../reports/") >= len(verdicts)  # a link in each mine's popup
+    for page in reports:  # every link and image on every report resolves
+        text = page.read_text("utf-8")
+        for target in re.findall(r"(?:href|src)='([^']+)'", text):
+            assert (page.parent / target).exists(), (page.name, target)
+
+
+def test_report_gathers_verdict_greening_and_restoration_with_units_and_sources(demo_run):
+    greening = pd.read_csv(demo_run / "greening_patchy" / "greening.csv")
+    measured = greening[greening.indicator6_score.notna()].iloc[0]
+    text = (demo_run / "reports" / f"{measured.mine_id}.html").read_text("utf-8")
+    assert "通过 pass" in text and "m²" in text and "ha)" in text
+    assert f"{measured.indicator6_score:.1f}" in text and f"{int(measured.bare_patches)}" in text
+    sha = json.loads((demo_run / "greening_patchy" / "manifest.json").read_text("utf-8"))["inputs"]
+    image_sha = next(i["sha256"] for i in sha if i["role"] == "image")
+    assert image_sha[:16] in text  # the source of the figures, by content hash
+    restoration_mine = gpd.read_file(REPO / "data/demo/restoration/mine.gpkg").mine_id.iloc[0]
+    text = (demo_run / "reports" / f"{restoration_mine}.html").read_text("utf-8")
+    for expected in (
+        "DZ-1",
+        "on_track",
+        "lagging",
+        "not_started",
+        "疑似越界",
+        "2023-07-11",
+        "FVC/yr",
+    ):
+        assert expected in text, expected

@@ -50,6 +50,7 @@ class RunResults:
     restoration: pd.DataFrame | None = None  # restoration_summary.csv rows
     zones: gpd.GeoDataFrame | None = None
     disturbance: gpd.GeoDataFrame | None = None
+    reviews: list[dict] = field(default_factory=list)  # review.json of each imagery review
     warnings: list[str] = field(default_factory=list)
 
     def step(self, command: str) -> list[StepRun]:
@@ -129,6 +130,9 @@ def load_results(root: str | Path) -> RunResults:
         res.bare_patches = gpd.GeoDataFrame(
             pd.concat(patches, ignore_index=True), crs=patches[0].crs
         )
+    for step in res.step("review-imagery"):
+        review = json.loads((step.path / "review.json").read_text("utf-8"))
+        res.reviews.append({**review, "step": step.name})
     for step in res.step("restoration")[:1]:
         res.restoration = pd.read_csv(step.path / "restoration_summary.csv", dtype={"zone_id": str})
         for entry in step.inputs("zones")[:1]:

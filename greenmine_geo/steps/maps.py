@@ -17,6 +17,7 @@ from ..io.run_results import RunResults, load_results
 from ..maps.atlas import atlas_map, leagues
 from ..maps.dashboard import dashboard_figure, league_table
 from ..maps.print_maps import league_print_map, mine_print_map
+from ..report.mine_report import mine_ids, mine_report_html
 from .outcome import StepOutcome
 
 __all__ = ["run_maps", "run_maps_step"]
@@ -25,16 +26,20 @@ __all__ = ["run_maps", "run_maps_step"]
 _LISTED = {".csv", ".gpkg", ".json", ".html", ".png", ".pdf"}
 
 
-def _index(res: RunResults, pages: list[tuple[str, Path]], out_dir: Path) -> str:
-    items = "\n".join(
-        f"<li><a href='{html.escape(str(p.relative_to(out_dir)))}'>{html.escape(label)}</a></li>"
-        for label, p in pages
+def _index(res: RunResults, sections: dict[str, list[tuple[str, Path]]], out_dir: Path) -> str:
+    """The landing page: every map, dashboard, print map and report, and each step's files."""
+
+    def link(path: Path, label: str | None = None) -> str:
+        rel = os.path.relpath(path, out_dir).replace(os.sep, "/")
+        return f"<a href='{html.escape(rel)}'>{html.escape(label or path.name)}</a>"
+
+    blocks = "\n".join(
+        f"<h2>{html.escape(title)}</h2><ul class='cols'>"
+        + "".join(f"<li>{link(p, label)}</li>" for label, p in items)
+        + "</ul>"
+        for title, items in sections.items()
+        if items
     )
-
-    def link(path: Path) -> str:
-        rel = os.path.relpath(path, out_dir)
-        return f"<a href='{html.escape(rel)}'>{html.escape(path.name)}</a>"
-
     steps = "\n".join(
         f"<li><b>{html.escape(s.name)}</b> ({html.escape(str(s.manifest.get('command', '')))}): "
         + ", ".join(link(f) for f in sorted(s.path.iterdir()) if f.suffix in _LISTED)
@@ -44,15 +49,28 @@ def _index(res: RunResults, pages: list[tuple[str, Path]], out_dir: Path) -> str
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in res.warnings)
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>绿色矿山 监管图集 green-mine atlas</title>
-<style>body {{ font: 15px/1.6 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif; margin: 2em auto; max-width: 60em; }}
-h1 {{ font-size: 1.5em; }} code {{ background: #eee; }}</style></head>
+<style>body {{ font: 15px/1.6 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif; margin: 2em auto; max-width: 64em; }}
+h1 {{ font-size: 1.5em; }} h2 {{ font-size: 1.15em; border-bottom: 1px solid #b0bec5; }} code {{ background: #eee; }}
+ul.cols {{ columns: 3; }}</style></head>
 <body><h1>绿色矿山监管图集 Green-mine supervision atlas</h1>
-<p>Results in <code>{html.escape(str(res.root))}</code>. Every map works offline.</p>
-<h2>地图 Maps</h2><ul>{items}</ul>
+<p>Results in <code>{html.escape(str(res.root))}</code>. The maps work offline; the reports print to A4.</p>
+{blocks}
 <h2>各步骤结果 Step outputs</h2><ul>{steps}</ul>
 {"<h2>注意 Warnings</h2><ul>" + warnings + "</ul>" if warnings else ""}
 </body></html>
 """
+
+
+def _reports(res: RunResults, out_dir: Path, folder: Path) -> dict[str, Path]:
+    """A report page per mine the run knows, with its print map when there is one."""
+    written = {}
+    for mine_id in mine_ids(res):
+        print_map = out_dir / "maps" / "print" / f"mine_{results.safe_name(mine_id)}.png"
+        page = mine_report_html(
+            res, mine_id, folder, out_dir / "index.html", print_map if print_map.exists() else None
+        )
+        written[mine_id] = results.write_text(page, folder / f"{results.safe_name(mine_id)}.html")
+    return written
 
 
 def _dashboard(res: RunResults, folder: Path) -> list[Path]:
@@ -140,40 +158,45 @@ def run_maps(results_dir: str | Path, out_dir: str | Path) -> StepOutcome:
     """Write the atlas of a results directory into ``out_dir`` (see the module docstring)."""
     out_dir = Path(out_dir)
     res = load_results(results_dir)
-    pages: list[tuple[str, Path]] = []
-    written: list[Path] = []
-    province = atlas_map(res, title="内蒙古自治区 绿色矿山 总览 Inner Mongolia overview")
-    path = out_dir / "maps" / "province.html"
-    written.append(results.write_text(province.get_root().render(), path))
-    pages.append(("全区总览 province overview", path))
+    prints = _print_maps(res, out_dir / "maps" / "print")
+    reports = _reports(res, out_dir, out_dir / "reports")
+    href = {mid: os.path.relpath(p, out_dir / "maps") for mid, p in reports.items()}
+    interactive = [
+        (
+            "全区总览 province overview",
+            atlas_map(
+                res, title="内蒙古自治区 绿色矿山 总览 Inner Mongolia overview", report_href=href
+            ),
+            out_dir / "maps" / "province.html",
+        )
+    ]
     admin = res.context.get("admin")
     if admin is not None and res.mines is not None:
         polys = leagues(admin).to_crs("EPSG:4490")
-        present = set(_leagues_with_mines(res))
-        for row in polys.itertuples():
-            if str(row.league_city) not in present:
-                continue
+        for row in polys[polys["league_city"].isin(_leagues_with_mines(res))].itertuples():
+            league = str(row.league_city)
             fmap = atlas_map(
-                res, area=row.geometry, title=f"{row.league_city} 绿色矿山 green mines"
+                res, area=row.geometry, title=f"{league} 绿色矿山 green mines", report_href=href
             )
-            path = out_dir / "maps" / f"league_{results.safe_name(str(row.league_city))}.html"
-            written.append(results.write_text(fmap.get_root().render(), path))
-            pages.append((f"{row.league_city}", path))
-    if res.mines is not None:
-        dash = _dashboard(res, out_dir / "maps")
-        written += dash
-        pages.append(("全区看板 province dashboard", dash[-1]))
-    prints = _print_maps(res, out_dir / "maps" / "print")
-    written += prints
-    pages += [(f"印刷图 print map: {p.stem}", p) for p in prints if p.suffix == ".pdf"]
-    written.append(results.write_text(_index(res, pages, out_dir), out_dir / "index.html"))
+            interactive.append(
+                (league, fmap, out_dir / "maps" / f"league_{results.safe_name(league)}.html")
+            )
+    written = [results.write_text(fmap.get_root().render(), path) for _, fmap, path in interactive]
+    dashboard = _dashboard(res, out_dir / "maps") if res.mines is not None else []
+    sections = {
+        "交互地图 Interactive maps": [(label, path) for label, _, path in interactive],
+        "全区看板 Province dashboard": [
+            ("看板 dashboard", p) for p in dashboard if p.suffix == ".html"
+        ],
+        "印刷图 Print maps (PDF)": [(p.stem, p) for p in prints if p.suffix == ".pdf"],
+        "矿山报告 Mine reports": [(mid, p) for mid, p in reports.items()],
+    }
+    written += [*prints, *reports.values(), *dashboard]
+    written.append(results.write_text(_index(res, sections, out_dir), out_dir / "index.html"))
     summary = {
-        "interactive_maps": sum(
-            1
-            for p in written
-            if p.parent.name == "maps" and p.name != "dashboard.html" and p.suffix == ".html"
-        ),
+        "interactive_maps": len(interactive),
         "print_maps": len(prints) // 2,
+        "reports": len(reports),
     }
     return StepOutcome(out_dir, written, summary, res.warnings, res)
 
