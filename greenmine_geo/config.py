@@ -220,6 +220,38 @@ class RestorationStep(RestorationParams):
     name: str | None = Field(None, description="output sub-directory (default: the step type)")
 
 
+class ReviewStep(_Strict):
+    """A pipeline step reviewing one submitted image for one mine (PASS/WARN/FAIL checklist)."""
+
+    step: Literal["review"]
+    name: str | None = Field(None, description="output sub-directory (default: the step type)")
+    image: str = Field(description="the submitted image (GeoTIFF)")
+    mines: str = Field(description="mine boundaries layer")
+    id_field: str = Field(description="field holding the mine id")
+    mine_id: str = Field(description="the mine the image is submitted for")
+    bands: dict[Literal["red", "nir", "green", "blue"], Annotated[int, Field(ge=1)]] | None = Field(
+        None, description="1-based band numbers; default from band descriptions, else B, G, R, NIR"
+    )
+    acquired: date | None = Field(None, description="acquisition date the applicant declares")
+    registry: str | None = Field(
+        None, description="directory of earlier submissions to compare with"
+    )
+    buffer_m: float = Field(100.0, ge=0, description="the image must cover the mine plus this (m)")
+    max_resolution_m: float = Field(2.0, gt=0, description="coarsest acceptable pixel size (m)")
+    review_from: date | None = Field(None, description="start of the review window")
+    review_to: date | None = Field(None, description="end of the review window")
+
+    def resolved(self, base: Path) -> ReviewStep:
+        """The same parameters with relative paths made relative to ``base``."""
+        return self.model_copy(
+            update={
+                "image": _resolve(base, self.image),
+                "mines": _resolve(base, self.mines),
+                "registry": _resolve(base, self.registry) if self.registry else None,
+            }
+        )
+
+
 class MapsStep(_Strict):
     """A pipeline step drawing the atlas of the run so far: ``index.html`` and ``maps/`` in the
     run's output directory (put it last)."""
@@ -239,7 +271,7 @@ class PrerequisiteStep(PrerequisiteParams):
 
 
 StepConfig = Annotated[
-    PrerequisiteStep | GreeningStep | RestorationStep | MapsStep,
+    PrerequisiteStep | GreeningStep | RestorationStep | ReviewStep | MapsStep,
     Field(discriminator="step", description="one step of the pipeline"),
 ]
 

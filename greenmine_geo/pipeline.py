@@ -16,6 +16,7 @@ from .steps.maps import run_maps_step
 from .steps.outcome import StepOutcome
 from .steps.prerequisite import run_prerequisite
 from .steps.restoration import run_restoration_step
+from .steps.review import run_review_step
 
 __all__ = ["STEPS", "run_pipeline", "run_pipeline_file"]
 
@@ -26,6 +27,7 @@ STEPS: dict[str, StepFunction] = {
     "prerequisite": run_prerequisite,
     "greening": run_greening_step,
     "restoration": run_restoration_step,
+    "review": run_review_step,
     "maps": run_maps_step,
 }
 

@@ -280,3 +280,11 @@ def test_report_gathers_verdict_greening_and_restoration_with_units_and_sources(
         "FVC/yr",
     ):
         assert expected in text, expected
+
+
+def test_the_demo_review_checklist_reaches_the_mine_report(demo_run):
+    review = json.loads((demo_run / "review_patchy" / "review.json").read_text("utf-8"))
+    assert review["overall"] in ("PASS", "WARN") and len(review["checks"]) == 11
+    text = (demo_run / "reports" / f"{review['mine_id']}.html").read_text("utf-8")
+    assert "greening_patchy.tif" in text and review["image_sha256"][:16] in text
+    assert all(c["id"] in text for c in review["checks"])

@@ -15,6 +15,7 @@ import shapely
 
 from .. import __version__
 from ..checks.mines import prepare_mines
+from ..config import ReviewStep
 from ..crs import CGCS2000, EQUAL_AREA
 from ..errors import InputError
 from ..imagery.review import (
@@ -44,6 +45,7 @@ from ..io.registry import add_submission, read_submissions
 from ..io.untrusted import Limits, UntrustedRaster, UntrustedRasterError, Window, open_untrusted
 from ..io.vector import read_layer
 from ..report.review_html import render_review
+from .outcome import StepOutcome
 
 __all__ = ["ReviewOutcome", "parse_bands", "run_review"]
 
@@ -359,3 +361,30 @@ def run_review(
         )
     )
     return ReviewOutcome(out_dir, result["overall"], checks, outputs)
+
+
+def run_review_step(params: ReviewStep, out_dir: Path, **_: object) -> StepOutcome:
+    """The pipeline's ``review`` step; its summary counts the checks by status."""
+    window_from, window_to = default_window(date.today())
+    settings = ReviewSettings(
+        review_from=params.review_from or window_from,
+        review_to=params.review_to or window_to,
+        buffer_m=params.buffer_m,
+        max_resolution_m=params.max_resolution_m,
+    )
+    outcome = run_review(
+        params.image,
+        params.mines,
+        params.id_field,
+        params.mine_id,
+        out_dir,
+        bands={str(k): v for k, v in params.bands.items()} if params.bands else None,
+        acquired=params.acquired,
+        registry=params.registry,
+        settings=settings,
+    )
+    summary = {"overall_" + outcome.overall: 1} | {
+        status: sum(c.status == status for c in outcome.checks)
+        for status in ("PASS", "WARN", "FAIL")
+    }
+    return StepOutcome(outcome.out_dir, outcome.outputs, summary, [], outcome)
