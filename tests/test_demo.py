@@ -197,7 +197,7 @@ def test_print_maps_use_the_cjk_font_and_are_not_blank(demo_run):
     verdicts = pd.read_csv(demo_run / "prerequisite" / "prerequisite.csv")
     leagues = {league for league in verdicts.league_city.dropna() if league}
     assert {p.stem for p in prints.glob("league_*.pdf")} == {f"league_{x}" for x in leagues}
-    assert len(list(prints.glob("mine_*.png"))) == len(verdicts)
+    assert len(list(prints.glob("mine_*.png"))) == len(verdicts) + 1  # + the restoration mine
     for pdf in (prints / "league_包头市.pdf", next(prints.glob("mine_*.pdf"))):
         fonts = set(re.findall(rb"/BaseFont /(?:[A-Z]{6}\+)?([\w-]+)", pdf.read_bytes()))
         assert any(f.startswith(b"NotoSansCJKsc") for f in fonts), fonts  # the real font, embedded

@@ -286,12 +286,19 @@ def _names(res: RunResults, ids) -> list[str]:  # noqa: ANN001
     ]
 
 
+def _mine_row(res: RunResults, mine_id: str) -> gpd.GeoDataFrame:
+    """The mine's row: from the prerequisite results, else from the restoration step's mines."""
+    for layer in (res.mines, res.context.get("restoration_mines")):
+        if layer is not None and mine_id in set(layer["mine_id"].astype(str)):
+            return layer[layer["mine_id"].astype(str) == mine_id]
+    raise InputError(f"mine {mine_id!r} is in neither the prerequisite nor the restoration results")
+
+
 def mine_print_map(res: RunResults, mine_id: str) -> Figure:
-    """A4 landscape map of one mine: boundary, red-line conflicts, bare patches, restoration zones."""
+    """A4 landscape map of one mine: boundary, red-line conflicts, bare patches, restoration
+    zones, suspected 越界 patches (a mine only in the restoration results has no verdict)."""
     cjk_font()
-    if res.mines is None or mine_id not in set(res.mines["mine_id"].astype(str)):
-        raise InputError(f"mine {mine_id!r} is not in the prerequisite results")
-    mine = res.mines[res.mines["mine_id"].astype(str) == mine_id]
+    mine = _mine_row(res, mine_id)
     lonlat = mine.to_crs("EPSG:4490").geometry.iloc[0]
     crs = _local_crs(lonlat)
     local = mine.to_crs(crs)
@@ -331,8 +338,8 @@ def mine_print_map(res: RunResults, mine_id: str) -> Figure:
             handles.append(Patch(facecolor=fill, edgecolor=stroke, alpha=0.6, label=label))
     admin = near(res.context.get("admin"))
     _plot(ax, admin, crs, facecolor="none", edgecolor="#9e9e9e", linewidth=0.6, linestyle="--")
-    verdict = str(mine["verdict"].iloc[0])
-    colour, zh, en = VERDICT_STYLE.get(verdict, ("#000000", verdict, ""))
+    verdict = str(mine["verdict"].iloc[0]) if "verdict" in mine.columns else ""
+    colour, zh, en = VERDICT_STYLE.get(verdict, ("#263238", "未核查", "not checked"))
     local.plot(ax=ax, facecolor="none", edgecolor=colour, linewidth=2.2, zorder=8)
     handles.append(
         Patch(
@@ -387,6 +394,17 @@ def mine_print_map(res: RunResults, mine_id: str) -> Figure:
         handles.append(
             Patch(facecolor="#a5d6a7", edgecolor="#1b5e20", label="修复分区 restoration zones")
         )
+    if res.disturbance is not None:
+        dist = res.disturbance[res.disturbance["mine_id"].astype(str) == mine_id]
+        if len(dist):
+            _plot(ax, dist, crs, facecolor="#e040fb", edgecolor="#4a148c", linewidth=0.8, zorder=10)
+            handles.append(
+                Patch(
+                    facecolor="#e040fb",
+                    edgecolor="#4a148c",
+                    label=f"疑似越界 suspected 越界, field check ({len(dist)})",
+                )
+            )
     _fit(ax, view.bounds)
     ax.legend(
         handles=handles,
@@ -398,20 +416,20 @@ def mine_print_map(res: RunResults, mine_id: str) -> Figure:
         frameon=False,
     )
     row = mine.iloc[0]
-    facts = [
-        f"编号 id: {mine_id}",
-        f"先决条件 verdict: {zh} {en}",
-        f"接触 contact: {row.get('contact', '')}",
-        f"面积 area: {row['mine_area_m2'] / 1e4:,.2f} ha",
-        f"压占红线 red line: {row['redline_overlap_m2']:,.1f} m²",
-        f"距红线 distance: {row['redline_distance_m']:,.1f} m",
-        f"所在 location: {row.get('league_city', '')} {row.get('banner_county', '')}",
-    ]
+    facts = [f"编号 id: {mine_id}", f"先决条件 verdict: {zh} {en}"]
+    if "mine_area_m2" in mine.columns:
+        facts += [
+            f"接触 contact: {row.get('contact', '')}",
+            f"面积 area: {row['mine_area_m2'] / 1e4:,.2f} ha",
+            f"压占红线 red line: {row['redline_overlap_m2']:,.1f} m²",
+            f"距红线 distance: {row['redline_distance_m']:,.1f} m",
+            f"所在 location: {row.get('league_city', '')} {row.get('banner_county', '')}",
+        ]
     reasons = str(row.get("reasons") or "")
     if reasons:
         facts.append("理由 reasons: " + "\n".join(textwrap.wrap(reasons, 34)))
     fig.text(0.74, 0.45, "\n".join(facts), fontsize=8, va="top", linespacing=1.5)
-    name = _names(res, [mine_id])[0]
+    name = str(row["name"]) if "name" in mine.columns else _names(res, [mine_id])[0]
     _decorate(
         fig,
         ax,

@@ -146,7 +146,7 @@ def _print_maps(res: RunResults, folder: Path) -> list[Path]:
             for suffix in (".png", ".pdf"):
                 path = folder / f"league_{results.safe_name(league)}{suffix}"
                 written.append(results.write_figure(fig, path, dpi=150))
-    for mine_id in res.mines["mine_id"].astype(str):
+    for mine_id in mine_ids(res):
         fig = mine_print_map(res, mine_id)
         for suffix in (".png", ".pdf"):
             path = folder / f"mine_{results.safe_name(mine_id)}{suffix}"
