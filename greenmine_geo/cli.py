@@ -560,6 +560,63 @@ def run(pipeline: Path, out_dir: Path | None, cache_dir: Path | None, progress: 
         _report(outcome)
 
 
+@cli.command("convert-boundary")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output GeoPackage (.gpkg).",
+)
+@click.option(
+    "--datum",
+    type=click.Choice(["cgcs2000", "xian80", "beijing54"]),
+    default=None,
+    help="Datum of files that do not declare one (corner lists, mining-right strings).",
+)
+@click.option(
+    "--zone",
+    type=click.IntRange(13, 45),
+    default=None,
+    help="GK zone of files without zone-prefixed eastings or 带号.",
+)
+@click.option(
+    "--zone-width",
+    type=click.Choice(["3", "6"]),
+    default=None,
+    help="3° or 6° zones, when neither the file nor the zone number says.",
+)
+@click.option(
+    "--towgs84",
+    default=None,
+    metavar="DX,DY,DZ,RX,RY,RZ,PPM",
+    help="Your survey's 7 parameters from Xi'an 1980 / Beijing 1954 to CGCS2000 (m, arc-seconds, ppm).",
+)
+def convert_boundary(
+    files: tuple[Path, ...],
+    out_file: Path,
+    datum: str | None,
+    zone: int | None,
+    zone_width: str | None,
+    towgs84: str | None,
+) -> None:
+    """Corner-point boundary files (拐点坐标: TXT, CSV/XLSX, mining-right strings) → checked polygons."""
+    from .checks.boundary import ConversionOptions
+    from .steps.convert import convert_boundaries
+
+    params = None
+    if towgs84:
+        try:
+            params = tuple(float(v) for v in towgs84.split(","))
+        except ValueError:
+            params = ()
+        if len(params) != 7:
+            raise click.BadParameter(f"--towgs84 {towgs84!r}: give 7 numbers dx,dy,dz,rx,ry,rz,ppm")
+    options = ConversionOptions(datum, zone, int(zone_width) if zone_width else None, params)
+    _report(convert_boundaries(list(files), out_file, options))
+
+
 @cli.command()
 @click.option(
     "--results",

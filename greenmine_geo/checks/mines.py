@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from ..errors import LayerError
+from ..errors import InputError, LayerError
 from ..geometry import grouped_union
+from ..io.corner_points import looks_like_corner_file, read_corner_file
+from ..io.manifest import file_sha256
+from ..io.vector import LayerSource, read_layer
 from ..overlay import to_measurable
+from .boundary import to_polygons
 
-__all__ = ["MineSet", "prepare_mines"]
+__all__ = ["MineSet", "prepare_mines", "read_mines"]
 
 
 @dataclass
@@ -114,3 +119,33 @@ def prepare_mines(frames: Sequence[tuple[gpd.GeoDataFrame, str]], id_field: str)
     )
     first_src = pd.Series(all_src).groupby(codes).first().reindex(labels).to_numpy()
     return MineSet(np.asarray(uniques.to_numpy()), merged, area, note_df, first_src)
+
+
+def read_mines(spec: str, *, what: str = "mines layer") -> tuple[gpd.GeoDataFrame, LayerSource]:
+    """A mine-boundary layer: any vector file, or a corner-point file (拐点坐标: .txt, .csv,
+    .xlsx), which is converted and checked first (field ``mine_id`` = the file's name).
+
+    A corner-point file whose findings include an error (a parcel left out, a
+    self-intersecting ring) is refused: a check must start from the polygon filed;
+    ``greenmine convert-boundary`` shows the findings and writes the repaired polygons.
+    """
+    path = Path(spec)
+    if not (path.exists() and looks_like_corner_file(path)):
+        return read_layer(spec, what=what)
+    gdf, findings = to_polygons(read_corner_file(path))
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise InputError(
+            f"{what} {path}: {errors[0].message} (parcel {errors[0].parcel or '-'}); "
+            "see greenmine convert-boundary for every finding"
+        )
+    source = LayerSource(
+        path=str(path),
+        layer=None,
+        sha256=file_sha256(path),
+        crs="EPSG:4490",
+        encoding=str(gdf["encoding"].iloc[0]) if len(gdf) else None,
+        features=len(gdf),
+        findings=tuple(f"{f.severity}: {f.check}: {f.message}" for f in findings),
+    )
+    return gdf, source

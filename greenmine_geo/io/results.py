@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 from matplotlib.figure import Figure
 
@@ -47,13 +48,19 @@ def _as_multipolygons(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
-def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike[str]) -> Path:
+def write_gpkg(
+    layers: dict[str, gpd.GeoDataFrame],
+    path: str | os.PathLike[str],
+    tables: dict[str, pd.DataFrame] | None = None,
+) -> Path:
     """Write polygon layers into one GeoPackage in EPSG:4490 (CGCS2000), atomically.
 
     Geometries are written as MultiPolygon; empty layers are written too, so
-    the file always has the same layers.
+    the file always has the same layers. ``tables`` are attribute-only layers.
     """
     with atomic_output(path) as tmp:
+        for name, table in (tables or {}).items():
+            pyogrio.write_dataframe(pd.DataFrame(table), tmp, layer=name, driver="GPKG")
         for name, gdf in layers.items():
             out = round_measures(gdf.to_crs(CGCS2000))
             out = out.set_geometry(

@@ -39,6 +39,8 @@ class LayerSource:
     crs: str
     encoding: str | None
     features: int
+    #: what reading the layer found and did (corner-point files: swaps, repairs, areas)
+    findings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -16,7 +16,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ..checks.mines import prepare_mines
+from ..checks.mines import prepare_mines, read_mines
 from ..config import GreeningParams
 from ..crs import EQUAL_AREA
 from ..errors import InputError
@@ -90,7 +90,7 @@ def run_greening(
     out_dir = Path(out_dir)
     frames, sources = [], []
     for spec in mines:
-        gdf, src = read_layer(spec, what="mines layer")
+        gdf, src = read_mines(spec, what="mines layer")
         frames.append((gdf, src.path))
         sources.append({"role": "mines", **src.as_dict()})
     mine_set = prepare_mines(frames, id_field)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..checks.mines import prepare_mines
+from ..checks.mines import prepare_mines, read_mines
 from ..checks.prerequisite import check_prerequisite
 from ..checks.rules import rules_table
 from ..config import PrerequisiteParams
@@ -70,7 +70,7 @@ def run_prerequisite(
     progress.start(len(params.mines) + len(params.layers) + 4, "prerequisite check")
     frames, sources = [], []
     for spec in params.mines:
-        gdf, src = read_layer(spec, what="mines layer")
+        gdf, src = read_mines(spec, what="mines layer")
         frames.append((gdf, src.path))
         sources.append({"role": "mines", **src.as_dict()})
         progress.advance(f"read {Path(spec).name}")

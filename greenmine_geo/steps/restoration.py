@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..checks.mines import prepare_mines
+from ..checks.mines import prepare_mines, read_mines
 from ..config import RestorationParams
 from ..crs import EQUAL_AREA, geodesic_distance_m
 from ..errors import InputError
@@ -424,7 +424,7 @@ def run_restoration(
     if mines:
         if not mine_id_field:
             raise InputError("--mines needs --mine-id-field, the field that identifies a mine")
-        gdf, src = read_layer(mines, what="mines layer")
+        gdf, src = read_mines(mines, what="mines layer")
         sources.append({"role": "mines", **src.as_dict()})
         mine_set = prepare_mines([(gdf, src.path)], mine_id_field)
         mine_ids = [str(i) for i in mine_set.ids]

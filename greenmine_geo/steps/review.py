@@ -14,7 +14,7 @@ import pyproj
 import shapely
 
 from .. import __version__
-from ..checks.mines import prepare_mines
+from ..checks.mines import prepare_mines, read_mines
 from ..config import ReviewStep
 from ..crs import CGCS2000, EQUAL_AREA
 from ..errors import InputError
@@ -43,7 +43,6 @@ from ..io import atomic, manifest
 from ..io.isolation import IsolationFailure, IsolationLimits, run_isolated
 from ..io.registry import add_submission, read_submissions
 from ..io.untrusted import Limits, UntrustedRaster, UntrustedRasterError, Window, open_untrusted
-from ..io.vector import read_layer
 from ..report.review_html import render_review
 from .outcome import StepOutcome
 
@@ -293,7 +292,7 @@ def run_review(
         raise InputError(f"{image} does not exist; check the path")
     if image.is_dir():
         raise InputError(f"{image} is a directory; give the image file")
-    gdf, source = read_layer(mines, what="mines layer")
+    gdf, source = read_mines(mines, what="mines layer")
     if id_field not in gdf.columns:
         raise InputError(
             f"mines layer {source.path} has no field {id_field!r}; its fields are: {', '.join(c for c in gdf.columns if c != 'geometry')}"
