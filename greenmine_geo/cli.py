@@ -129,6 +129,12 @@ def check() -> None:
     show_default=True,
     help="Contact tolerance in metres.",
 )
+@click.option(
+    "--boundary-datum",
+    type=click.Choice(["cgcs2000"]),
+    default=None,
+    help="Datum of corner-point --mines files that do not declare one (others: convert-boundary).",
+)
 @_out_option
 @_cache_option
 @_progress_option
@@ -139,6 +145,7 @@ def check_prerequisite(
     layers: dict[str, str],
     exemptions: str | None,
     tolerance_m: float,
+    boundary_datum: str | None,
     out_dir: Path,
     cache_dir: Path | None,
     progress: bool,
@@ -154,6 +161,7 @@ def check_prerequisite(
         layers={k: LayerSpec(path=v) for k, v in layers.items()},
         exemptions=exemptions,
         tolerance_m=tolerance_m,
+        boundary_datum=boundary_datum,  # type: ignore[arg-type]
     )
     outcome = run_prerequisite(
         params, out_dir, cache_dir=cache_dir, progress=_TqdmProgress(progress)

@@ -66,8 +66,14 @@ class LayerSpec(_Strict):
 class _MinesParams(_Strict):
     """What every per-mine step needs: the mine layers and their id field."""
 
-    mines: list[str] = Field(description="mine boundary layers (each in its own CRS)", min_length=1)
-    id_field: str = Field(description="field holding the mine id")
+    mines: list[str] = Field(
+        description="mine boundary layers (each in its own CRS), or corner-point files (.txt, .csv, .xlsx)",
+        min_length=1,
+    )
+    id_field: str = Field(description="field holding the mine id (mine_id for corner-point files)")
+    boundary_datum: Literal["cgcs2000"] | None = Field(
+        None, description="datum of corner-point files that do not declare one"
+    )
 
     @field_validator("mines", mode="before")
     @classmethod

@@ -619,6 +619,86 @@ def _in_green_list(mine: _Mine) -> str:
     return "是" if zlib.crc32(mine.mine_id.encode()) % 100 < 100 * share else "否"
 
 
+#: Corner-point boundary files of the demo (拐点坐标), as planners receive them.
+BOUNDARY_FILES = (
+    "C1500002021081130045678.txt",  # sectioned TXT, GBK, zone 37: two parcels, one with a hole
+    "C1500002019061230056789.txt",  # mining-right string, zone 38: a deducted ring, depth limits
+    "拐点坐标_C1500002020091530067890.xlsx",  # corner list, zone 39: the ring is not closed
+)
+
+
+def _gk_corner(lon: float, lat: float, zone: int) -> tuple[float, float]:
+    """(X north, Y prefixed east) of a point in CGCS2000 3° GK zone ``zone``, to the centimetre."""
+    east, north = pyproj.Transformer.from_crs(CGCS2000, gk_crs(zone), always_xy=True).transform(
+        lon, lat
+    )
+    return round(north, 2), round(east, 2)
+
+
+def _square_points(x0: float, y0: float, side: float) -> list[tuple[float, float]]:
+    return [(x0, y0), (x0 + side, y0), (x0 + side, y0 + side), (x0, y0 + side), (x0, y0)]
+
+
+def _boundary_files(out: Path) -> list[Path]:
+    """The three corner-point files (fixed coordinates, no rng)."""
+    folder = out / "boundaries"
+    folder.mkdir(exist_ok=True)
+    # 1. sectioned TXT (GBK): parcel 1 a 1.2 km square with a 300 m square hole, parcel 2 0.6 km
+    x, y = _gk_corner(110.75, 41.05, 37)
+    outer, hole = _square_points(x, y, 1200), _square_points(x + 450, y + 450, 300)
+    second = _square_points(x + 2000, y + 200, 600)
+
+    def lines(points: list[tuple[float, float]], ring: int, start: int) -> list[str]:
+        return [f"J{start + k},{ring},{px:.2f},{py:.2f}" for k, (px, py) in enumerate(points)]
+
+    text = "\n".join(
+        [
+            "[属性描述]",
+            "格式版本号=1.0",
+            "坐标系=2000国家大地坐标系",
+            "几度分带=3",
+            "投影类型=高斯克吕格",
+            "计量单位=米",
+            "带号=37",
+            "精度=0.01",
+            "[地块坐标]",
+            f"{len(outer) + len(hole)},135.00,1,示例萤石矿采区一,面,K49E001001,采矿用地,0602,@",
+            *lines(outer, 1, 1),
+            *lines(hole, 2, 6),
+            f"{len(second)},36.00,2,示例萤石矿采区二,面,K49E001001,采矿用地,0602,@",
+            *lines(second, 1, 1),
+        ]
+    )
+    first = folder / BOUNDARY_FILES[0]
+    first.write_bytes((text + "\n").encode("gbk"))
+    # 2. mining-right coordinate string: 1.5 km square, a 400 m square deducted, 1 350-1 100 m depth
+    x, y = _gk_corner(114.3, 43.2, 38)
+    rings = []
+    for points, flag in (
+        (_square_points(x, y, 1500), 1),
+        (_square_points(x + 500, y + 500, 400), -1),
+    ):
+        corners = points[:-1]
+        coords = ",".join(f"{k + 1},{px:.2f},{py:.2f}" for k, (px, py) in enumerate(corners))
+        rings.append(f"{len(corners)},{coords},1350,1100,,{flag}")
+    second_file = folder / BOUNDARY_FILES[1]
+    second_file.write_text(f"{len(rings)}," + ",".join(rings) + "\n", "utf-8")
+    # 3. XLSX corner list: an 800 m square whose closing point is missing
+    x, y = _gk_corner(117.4, 44.5, 39)
+    corners = _square_points(x, y, 800)[:-1]
+    table = pd.DataFrame(
+        {
+            "点号": [f"J{k + 1}" for k in range(4)],
+            "X": [c[0] for c in corners],
+            "Y": [c[1] for c in corners],
+        }
+    )
+    third = folder / BOUNDARY_FILES[2]
+    with atomic_output(third) as tmp:
+        table.to_excel(tmp, index=False, engine="openpyxl")
+    return [first, second_file, third]
+
+
 def _write(gdf: gpd.GeoDataFrame, path: Path, **kwargs: object) -> Path:
     with atomic_output(path) as tmp:
         gdf.to_file(tmp, engine="pyogrio", **kwargs)
@@ -685,4 +765,5 @@ def write_demo_data(out_dir: str | Path) -> list[Path]:
             _greening_image(rng, by_name[name], kind, out / "imagery" / f"greening_{kind}.tif")
         )
     written += _restoration_demo(out)
+    written += _boundary_files(out)
     return written

@@ -288,3 +288,19 @@ def test_the_demo_review_checklist_reaches_the_mine_report(demo_run):
     text = (demo_run / "reports" / f"{review['mine_id']}.html").read_text("utf-8")
     assert "greening_patchy.tif" in text and review["image_sha256"][:16] in text
     assert all(c["id"] in text for c in review["checks"])
+
+
+def test_demo_reads_corner_point_boundary_files(demo_run):
+    t = pd.read_csv(demo_run / "prerequisite_boundaries" / "prerequisite.csv")
+    assert sorted(t.mine_id) == sorted(
+        ["C1500002021081130045678", "C1500002019061230056789", "拐点坐标_C1500002020091530067890"]
+    )
+    by_id = t.set_index("mine_id")
+    # TXT: 1.2 km square − 0.3 km hole + 0.6 km parcel = 1.71 km²; string: 1.5² − 0.4² = 2.09 km²
+    assert by_id.loc["C1500002021081130045678", "mine_area_m2"] == pytest.approx(1.71e6, rel=2e-4)
+    assert by_id.loc["C1500002019061230056789", "mine_area_m2"] == pytest.approx(2.09e6, rel=2e-4)
+    manifest = json.loads(
+        (demo_run / "prerequisite_boundaries" / "manifest.json").read_text("utf-8")
+    )
+    findings = [f for i in manifest["inputs"] if i["role"] == "mines" for f in i["findings"]]
+    assert any("closed" in f for f in findings)  # the XLSX lists each corner once

@@ -17,7 +17,7 @@ from ..io.corner_points import looks_like_corner_file, read_corner_file
 from ..io.manifest import file_sha256
 from ..io.vector import LayerSource, read_layer
 from ..overlay import to_measurable
-from .boundary import to_polygons
+from .boundary import ConversionOptions, to_polygons
 
 __all__ = ["MineSet", "prepare_mines", "read_mines"]
 
@@ -121,9 +121,12 @@ def prepare_mines(frames: Sequence[tuple[gpd.GeoDataFrame, str]], id_field: str)
     return MineSet(np.asarray(uniques.to_numpy()), merged, area, note_df, first_src)
 
 
-def read_mines(spec: str, *, what: str = "mines layer") -> tuple[gpd.GeoDataFrame, LayerSource]:
+def read_mines(
+    spec: str, *, what: str = "mines layer", datum: str | None = None
+) -> tuple[gpd.GeoDataFrame, LayerSource]:
     """A mine-boundary layer: any vector file, or a corner-point file (拐点坐标: .txt, .csv,
-    .xlsx), which is converted and checked first (field ``mine_id`` = the file's name).
+    .xlsx), which is converted and checked first (field ``mine_id`` = the file's name;
+    ``datum`` for files that do not declare theirs).
 
     A corner-point file whose findings include an error (a parcel left out, a
     self-intersecting ring) is refused: a check must start from the polygon filed;
@@ -132,7 +135,7 @@ def read_mines(spec: str, *, what: str = "mines layer") -> tuple[gpd.GeoDataFram
     path = Path(spec)
     if not (path.exists() and looks_like_corner_file(path)):
         return read_layer(spec, what=what)
-    gdf, findings = to_polygons(read_corner_file(path))
+    gdf, findings = to_polygons(read_corner_file(path), ConversionOptions(datum=datum))
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise InputError(

@@ -75,6 +75,7 @@ def run_greening(
     end_member_areas: str | None = None,
     settings: GreeningSettings | None = None,
     figures: bool = True,
+    boundary_datum: str | None = None,
 ) -> StepOutcome:
     """Measure greening coverage of every mine on one image and write the outputs.
 
@@ -90,7 +91,7 @@ def run_greening(
     out_dir = Path(out_dir)
     frames, sources = [], []
     for spec in mines:
-        gdf, src = read_mines(spec, what="mines layer")
+        gdf, src = read_mines(spec, what="mines layer", datum=boundary_datum)
         frames.append((gdf, src.path))
         sources.append({"role": "mines", **src.as_dict()})
     mine_set = prepare_mines(frames, id_field)
@@ -316,4 +317,5 @@ def run_greening_step(params: GreeningParams, out_dir: Path, **_: object) -> Ste
         non_greenable=params.non_greenable,
         end_member_areas=params.end_member_areas,
         settings=settings,
+        boundary_datum=params.boundary_datum,
     )

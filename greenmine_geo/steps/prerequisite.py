@@ -70,7 +70,7 @@ def run_prerequisite(
     progress.start(len(params.mines) + len(params.layers) + 4, "prerequisite check")
     frames, sources = [], []
     for spec in params.mines:
-        gdf, src = read_mines(spec, what="mines layer")
+        gdf, src = read_mines(spec, what="mines layer", datum=params.boundary_datum)
         frames.append((gdf, src.path))
         sources.append({"role": "mines", **src.as_dict()})
         progress.advance(f"read {Path(spec).name}")
