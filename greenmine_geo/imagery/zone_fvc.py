@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pyproj
 import shapely
@@ -25,6 +26,8 @@ from .indices import EndMembers, end_members, fvc, to_reflectance, vegetation_in
 from .zonal import coverage_fraction
 
 __all__ = [
+    "check_measurable",
+    "reproject_geoms",
     "FvcGrid",
     "FvcSettings",
     "Scene",
@@ -309,3 +312,27 @@ def zone_stats(
         weights=w_zone,
         pixel_m2=pixel_m2,
     )
+
+
+def check_measurable(raster: UntrustedRaster, image: object, s: FvcSettings) -> pyproj.CRS:
+    """The image's CRS, after checking it has one and the bands ``s`` names.
+
+    Raises
+    ------
+    InputError
+        No CRS (it cannot be placed over the mines), or a band number beyond the image's.
+    """
+    if not raster.dataset.crs:
+        raise InputError(
+            f"{image} has no CRS; it cannot be placed over the mines (see greenmine review-imagery)"
+        )
+    count = raster.dataset.count
+    bad = {k: v for k, v in s.bands.items() if not 1 <= v <= count}
+    if bad:
+        raise InputError(f"--bands {bad}: {image} has {count} bands")
+    return pyproj.CRS.from_user_input(raster.dataset.crs)
+
+
+def reproject_geoms(geoms: np.ndarray, source: object, target: object) -> np.ndarray:
+    """Geometries from ``source`` to ``target`` CRS, all in one transformation."""
+    return gpd.GeoSeries(geoms, crs=source).to_crs(target).to_numpy()

@@ -7,29 +7,19 @@ import geopandas as gpd
 import numpy as np
 
 from ..checks.prerequisite import LEADING_COLUMNS, PrerequisiteResult
-from ..crs import CGCS2000
+from .atlas import leagues
 from .styles import DEFAULT_LAYER_COLOUR, LAYER_COLOUR, VERDICT_STYLE
+from .web import display_frame, offline_map
 
 __all__ = ["prerequisite_map"]
 
 _POPUP_FIELDS = [*LEADING_COLUMNS, "league_city", "banner_county", "reasons"]
 
 
-def _for_display(gdf: gpd.GeoDataFrame, tolerance_deg: float = 0.0) -> gpd.GeoDataFrame:
-    """Lon/lat (EPSG:4490 ≈ WGS 84 at map scale) and optionally simplified, for display only."""
-    out = gdf.to_crs(CGCS2000)
-    if tolerance_deg:
-        out = out.set_geometry(out.geometry.simplify(tolerance_deg, preserve_topology=True))
-    for col in out.columns:
-        if col != out.geometry.name and out[col].dtype.kind == "f":
-            out[col] = out[col].round(2)
-    return out
-
-
 def _context(fmap: folium.Map, name: str, gdf: gpd.GeoDataFrame, style: dict[str, object]) -> None:
     """A background layer (red line, admin boundaries), simplified to ~50 m for display."""
     label = next((c for c in ("name", "league_city", "banner_county") if c in gdf.columns), None)
-    shown = _for_display(gdf[[c for c in (label, gdf.geometry.name) if c]], 5e-4)
+    shown = display_frame(gdf[[c for c in (label, gdf.geometry.name) if c]], 5e-4)
     folium.GeoJson(
         shown,
         name=name,
@@ -50,10 +40,10 @@ def prerequisite_map(
     be toggled; each mine has a popup with its figures and reasons. Geometries
     are simplified for display only (never for the numbers).
     """
-    mines = _for_display(result.mines)
-    x0, y0, x1, y1 = mines.total_bounds if len(mines) else (97.2, 37.4, 126.1, 53.3)
-    fmap = folium.Map(tiles="OpenStreetMap", control_scale=True)
-    fmap.fit_bounds([[y0, x0], [y1, x1]])
+    mines = display_frame(result.mines)
+    bounds = tuple(mines.total_bounds) if len(mines) else (97.2, 37.4, 126.1, 53.3)
+    base = leagues(admin) if admin is not None and "league_city" in admin.columns else None
+    fmap = offline_map(bounds, base=base, base_label="league_city")  # type: ignore[arg-type]
     if admin is not None:
         _context(
             fmap,
@@ -103,7 +93,7 @@ def prerequisite_map(
         ~conflicts["sliver"].astype(bool) & conflicts["effect"].isin(["FAIL", "REVIEW"])
     ]
     for layer_name in np.unique(deep["layer"]):
-        part = _for_display(deep[deep["layer"] == layer_name], 1e-5)
+        part = display_frame(deep[deep["layer"] == layer_name], 1e-5)
         colour = LAYER_COLOUR.get(layer_name, DEFAULT_LAYER_COLOUR)
         folium.GeoJson(
             part[["mine_id", "layer", "class", "feature_name", "area_m2", "geometry"]],

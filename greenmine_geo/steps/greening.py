@@ -22,7 +22,7 @@ from ..crs import EQUAL_AREA
 from ..errors import InputError
 from ..geometry import grouped_union
 from ..imagery.greening import GreeningSettings, MineGreening, measure_mine, patch_table
-from ..imagery.zone_fvc import Scene, scene_calibration
+from ..imagery.zone_fvc import Scene, check_measurable, reproject_geoms, scene_calibration
 from ..io import atomic, manifest, results
 from ..io.untrusted import UntrustedRaster, UntrustedRasterError, open_untrusted
 from ..io.vector import read_layer
@@ -232,15 +232,7 @@ def _calibrate(
     scene_notes: list[str],
 ) -> Scene:
     """Check the image can be measured, calibrate it, and note what limits the result."""
-    if not raster.dataset.crs:
-        raise InputError(
-            f"{image} has no CRS; it cannot be placed over the mines (see greenmine review-imagery)"
-        )
-    count = raster.dataset.count
-    bad = {k: v for k, v in s.bands.items() if not 1 <= v <= count}
-    if bad:
-        raise InputError(f"--bands {bad}: the image has {count} bands")
-    crs = pyproj.CRS.from_user_input(raster.dataset.crs)
+    crs = check_measurable(raster, image, s)
     in_image = None if areas is None else tuple(_to_crs(np.array(areas, dtype=object), crs))
     scene = scene_calibration(raster, s, in_image)  # type: ignore[arg-type]
     if "uncalibrated" in scene.scaling:
@@ -265,7 +257,7 @@ def _calibrate(
 
 def _to_crs(geoms: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
     """EQUAL_AREA geometries in ``crs``, all in one transformation."""
-    return gpd.GeoSeries(geoms, crs=EQUAL_AREA).to_crs(crs).to_numpy()
+    return reproject_geoms(geoms, EQUAL_AREA, crs)
 
 
 def _measure_all(

@@ -26,7 +26,15 @@ from ..errors import InputError
 from ..geometry import grouped_union
 from ..imagery.disturbance import common_grid, new_bare_ground, onto
 from ..imagery.restoration import Plan, progress
-from ..imagery.zone_fvc import FvcSettings, Scene, fvc_grid, scene_calibration, zone_stats
+from ..imagery.zone_fvc import (
+    FvcSettings,
+    Scene,
+    check_measurable,
+    fvc_grid,
+    reproject_geoms,
+    scene_calibration,
+    zone_stats,
+)
 from ..io import manifest, results
 from ..io.untrusted import UntrustedRaster, UntrustedRasterError, open_untrusted
 from ..io.vector import read_layer
@@ -217,18 +225,11 @@ def _rings(zones: np.ndarray, taken: np.ndarray, width_m: float) -> np.ndarray:
 
 
 def _to_crs(geoms: np.ndarray, crs: object) -> np.ndarray:
-    return gpd.GeoSeries(geoms, crs=EQUAL_AREA).to_crs(crs).to_numpy()
+    return reproject_geoms(geoms, EQUAL_AREA, crs)
 
 
 def _calibrate(raster: UntrustedRaster, path: Path, s: RestorationSettings) -> Scene:
-    if not raster.dataset.crs:
-        raise InputError(
-            f"{path} has no CRS; it cannot be placed over the zones (see greenmine review-imagery)"
-        )
-    count = raster.dataset.count
-    bad = {k: v for k, v in s.bands.items() if not 1 <= v <= count}
-    if bad:
-        raise InputError(f"--bands {bad}: {path} has {count} bands")
+    check_measurable(raster, path, s)
     return scene_calibration(raster, s)
 
 
@@ -381,7 +382,7 @@ def _distance_m(geoms: np.ndarray, mine: shapely.Geometry) -> np.ndarray:
 
 
 def _to_crs_from(geoms: np.ndarray, crs: object) -> np.ndarray:
-    return gpd.GeoSeries(geoms, crs=crs).to_crs(EQUAL_AREA).to_numpy()
+    return reproject_geoms(geoms, crs, EQUAL_AREA)
 
 
 def run_restoration(
