@@ -45,6 +45,22 @@ def test_generator_reproduces_the_committed_demo_data(tmp_path):
     ).read_text("utf-8")
 
 
+def demo_mines() -> pd.DataFrame:
+    """The attributes of the prerequisite demo's mines, from its four files.
+
+    read_layer, not gpd.read_file: the shapefile is GBK without .cpg, which GDAL would garble.
+    """
+    files = (
+        "mines_cgcs2000.gpkg",
+        "mines_gk3_zone37.gpkg",
+        "mines_gk3_cm117.shp",
+        "mines_gk6_zone18.gpkg",
+    )
+    return pd.concat(
+        read_layer(REPO / "data/demo" / f, what="m")[0].drop(columns="geometry") for f in files
+    )
+
+
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
@@ -55,18 +71,7 @@ def demo_run(tmp_path_factory):
 
 def test_demo_pipeline_covers_the_special_cases(demo_run):
     t = pd.read_csv(demo_run / "prerequisite" / "prerequisite.csv", keep_default_na=False)
-    # read_layer, not gpd.read_file: the shapefile is GBK without .cpg, which GDAL would garble
-    mines = pd.concat(
-        [
-            read_layer(REPO / "data/demo" / f, what="m")[0].drop(columns="geometry")
-            for f in (
-                "mines_cgcs2000.gpkg",
-                "mines_gk3_zone37.gpkg",
-                "mines_gk3_cm117.shp",
-                "mines_gk6_zone18.gpkg",
-            )
-        ]
-    )
+    mines = demo_mines()
     assert len(t) == len(mines) == mines.mine_id.nunique()
     names = dict(zip(mines.mine_id, mines.name, strict=True))
     t["name"] = t.mine_id.map(names)
@@ -217,15 +222,7 @@ def test_dashboard_counts_mines_against_quota_and_targets(demo_run):
     table = pd.read_csv(demo_run / "maps" / "dashboard.csv").set_index("league_city")
     assert len(table) == 12 and table.loc["赤峰市", "quota_2025"] == 680
     verdicts = pd.read_csv(demo_run / "prerequisite" / "prerequisite.csv")
-    mines = pd.concat(
-        read_layer(REPO / "data/demo" / f, what="m")[0].drop(columns="geometry")
-        for f in (
-            "mines_cgcs2000.gpkg",
-            "mines_gk3_zone37.gpkg",
-            "mines_gk3_cm117.shp",
-            "mines_gk6_zone18.gpkg",
-        )
-    ).merge(verdicts[["mine_id", "league_city", "verdict"]], on="mine_id")
+    mines = demo_mines().merge(verdicts[["mine_id", "league_city", "verdict"]], on="mine_id")
     mines = mines[~mines.mineral.str.contains("地热")]
     for league, here in mines.groupby("league_city"):
         if not league:
