@@ -274,6 +274,8 @@ def test_bare_ground_growing_past_the_boundary(tmp_path):
 def test_bad_input_is_one_line(tmp_path):
     img = render(tmp_path / "a.tif", scene(0.1, 0.1, 0.1))
     zones = zones_file(tmp_path)
+    vrt = tmp_path / "b.tif"  # a VRT named .tif: refused before GDAL sees it
+    vrt.write_text('<VRTDataset rasterXSize="10"/>')
     common = [
         "restoration",
         "--zones",
@@ -290,6 +292,7 @@ def test_bad_input_is_one_line(tmp_path):
             ["--image", f"2020-07-01={img}", "--image", f"2021-07-01={tmp_path / 'no.tif'}"],
             "does not exist",
         ),
+        (["--image", f"2020-07-01={img}", "--image", f"2021-07-01={vrt}"], f"{vrt} is refused"),
         (
             [
                 "--image",

@@ -444,6 +444,7 @@ def run_restoration(
     rows: list[dict[str, object]] = []
     scenes: dict[str, object] = {}
     disturbance = None
+    path = paths[0]  # the image being read, for the message if it is refused
     try:
         with ExitStack() as stack:
             opened = []
@@ -462,7 +463,7 @@ def run_restoration(
                 disturbance = _disturbance(opened, mine_ids, mine_geoms, taken_all, s)
     except UntrustedRasterError as exc:
         raise InputError(
-            f"an image is refused: {exc}; check it with greenmine review-imagery"
+            f"{path} is refused: {exc}; check it with greenmine review-imagery"
         ) from None
     series = pd.DataFrame(rows, columns=TIMESERIES_COLUMNS)
     summary = _summaries(series, z, s)
