@@ -292,7 +292,17 @@ def test_bad_input_is_one_line(tmp_path):
             ["--image", f"2020-07-01={img}", "--image", f"2021-07-01={tmp_path / 'no.tif'}"],
             "does not exist",
         ),
-        (["--image", f"2020-07-01={img}", "--image", f"2021-07-01={vrt}"], f"{vrt} is refused"),
+        (
+            [
+                "--image",
+                f"2020-07-01={img}",
+                "--image",
+                f"2021-07-01={vrt}",
+                "--bands",
+                "red=1,nir=2",
+            ],
+            f"{vrt} is refused",
+        ),
         (
             [
                 "--image",
