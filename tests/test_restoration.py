@@ -21,6 +21,7 @@ import rasterio
 from rasterio.transform import from_origin
 from scipy import stats
 
+from greenmine_geo.errors import InputError
 from greenmine_geo.steps.restoration import (
     SUMMARY_COLUMNS,
     TIMESERIES_COLUMNS,
@@ -349,3 +350,20 @@ def test_a_plan_table_overrides_the_zone_fields(tmp_path):
     assert summary.loc["A", "target_source"] == "plan (0.60 by 2026)"  # from its fields
     manifest = json.loads((tmp_path / "o" / "manifest.json").read_text("utf-8"))
     assert "plan_table" in {i["role"] for i in manifest["inputs"]}
+
+
+def test_zone_ids_must_be_given_and_unique(tmp_path):
+    images = yearly_images(tmp_path)[:2]
+    for ids, says in (
+        (["A", "A", "C"], "zone ids A are repeated"),
+        (["A", None, "C"], "1 zones with no zone_id"),
+    ):
+        zones = layer(
+            [gk_box(*BOXES[n]) for n in "ABC"],
+            zone_id=ids,
+            zone_type=["排土场"] * 3,
+            start_year=[2020] * 3,
+        )
+        path = write(zones, tmp_path / "z.gpkg")
+        with pytest.raises(InputError, match=says):
+            run_restoration(path, "zone_id", images, tmp_path / "o", settings=SETTINGS)

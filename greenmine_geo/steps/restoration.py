@@ -156,8 +156,13 @@ def _read_zones(
         if name not in gdf.columns:
             fields = ", ".join(c for c in gdf.columns if c != gdf.geometry.name)
             raise InputError(f"zones layer {spec} has no field {name!r}; its fields are: {fields}")
-    ids = gdf[id_field].astype(str).tolist()
-    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if gdf[id_field].isna().any():
+        raise InputError(
+            f"zones layer {spec} has {int(gdf[id_field].isna().sum())} zones with no {id_field}; give every zone an id"
+        )
+    id_values = gdf[id_field].astype(str)
+    ids = id_values.tolist()
+    dup = sorted(set(id_values[id_values.duplicated()]))
     if dup:
         raise InputError(
             f"zones layer {spec}: zone ids {', '.join(dup[:5])} are repeated; give each zone its own id"
