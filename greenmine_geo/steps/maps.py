@@ -8,7 +8,9 @@ city with mines, and ``index.html`` linking every map and output.
 from __future__ import annotations
 
 import html
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..config import MapsStep
@@ -135,23 +137,38 @@ def _leagues_with_mines(res: RunResults) -> list[str]:
     return sorted({str(v) for v in res.mines["league_city"].dropna() if str(v).strip()})
 
 
-def _print_maps(res: RunResults, folder: Path) -> list[Path]:
-    """PNG (150 dpi) and PDF of each league/city with mines and of each mine."""
-    written: list[Path] = []
-    if res.mines is None:
-        return written
-    if "admin" in res.context:
-        for league in _leagues_with_mines(res):
-            fig = league_print_map(res, league)
-            for suffix in (".png", ".pdf"):
-                path = folder / f"league_{results.safe_name(league)}{suffix}"
-                written.append(results.write_figure(fig, path, dpi=150))
-    for mine_id in mine_ids(res):
-        fig = mine_print_map(res, mine_id)
+def _print_jobs(res: RunResults, folder: Path, jobs: list[tuple[str, str]]) -> list[Path]:
+    """Draw ``jobs`` ((kind, key): ("league", name) or ("mine", id)) as PNG (150 dpi) and PDF."""
+    written = []
+    for kind, key in jobs:
+        fig = league_print_map(res, key) if kind == "league" else mine_print_map(res, key)
         for suffix in (".png", ".pdf"):
-            path = folder / f"mine_{results.safe_name(mine_id)}{suffix}"
+            path = folder / f"{kind}_{results.safe_name(key)}{suffix}"
             written.append(results.write_figure(fig, path, dpi=150))
     return written
+
+
+def _print_maps(res: RunResults, folder: Path) -> list[Path]:
+    """PNG and PDF of each league/city with mines and of each mine, drawn by one worker per core.
+
+    Workers come from the fork server (never a plain fork of this process, see
+    io/isolation.py); each gets an interleaved share of the maps.
+    """
+    if res.mines is None:
+        return []
+    jobs = (
+        [("league", league) for league in _leagues_with_mines(res)]
+        if "admin" in res.context
+        else []
+    )
+    jobs += [("mine", mine_id) for mine_id in mine_ids(res)]
+    workers = min(os.cpu_count() or 1, 4, max(len(jobs) // 8, 1))
+    if workers == 1:
+        return _print_jobs(res, folder, jobs)
+    shares = [jobs[k::workers] for k in range(workers)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        done = pool.map(_print_jobs, [res] * workers, [folder] * workers, shares)
+        return sorted(p for part in done for p in part)
 
 
 def run_maps(results_dir: str | Path, out_dir: str | Path) -> StepOutcome:
