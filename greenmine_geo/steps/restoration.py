@@ -25,7 +25,7 @@ from ..crs import EQUAL_AREA, geodesic_distance_m
 from ..errors import InputError
 from ..geometry import grouped_union
 from ..imagery.disturbance import common_grid, new_bare_ground, onto
-from ..imagery.restoration import Plan, progress
+from ..imagery.restoration import STATUSES, Plan, progress
 from ..imagery.zone_fvc import (
     FvcSettings,
     Scene,
@@ -509,10 +509,7 @@ def run_restoration(
         )
     )
     counts = summary["status"].value_counts()
-    out_summary = {
-        status: int(counts.get(status, 0))
-        for status in ("done", "on_track", "lagging", "not_started", "insufficient_data")
-    }
+    out_summary = {status: int(counts.get(status, 0)) for status in STATUSES}
     out_summary["dates_left_out"] = int((~series["included"]).sum())
     if disturbance is not None:
         out_summary["suspected_outside_patches"] = len(disturbance)
