@@ -19,6 +19,7 @@ __all__ = [
     "grouped_union",
     "polygon_parts",
     "repair_polygons",
+    "rings_around",
     "subdivide",
 ]
 
@@ -232,3 +233,20 @@ def grouped_union(geoms: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np
     for k in np.flatnonzero(counts > _PAD_LIMIT):
         out[k] = shapely.union_all(x[start[k] : start[k] + counts[k]])
     return labels, out
+
+
+def rings_around(geoms: np.ndarray, width: float, exclude: np.ndarray) -> np.ndarray:
+    """Each geometry's buffer of ``width`` minus every geometry of ``exclude`` it meets.
+
+    The reference ring of a mine or zone: ``exclude`` holds the land that is not
+    undisturbed (the geometries themselves, other mines and zones, non-greenable
+    land). Only the excluded geometries near each buffer are unioned (an STRtree
+    query), one union per ring. Units and CRS are the inputs' (EQUAL_AREA here).
+    """
+    buffers = shapely.buffer(np.asarray(geoms, dtype=object), width)
+    exclude = np.asarray(exclude, dtype=object)
+    ring_idx, hit = shapely.STRtree(exclude).query(buffers, predicate="intersects")
+    out = buffers.copy()
+    labels, unions = grouped_union(exclude[hit], ring_idx)
+    out[labels] = shapely.difference(buffers[labels], unions)
+    return out

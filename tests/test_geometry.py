@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Polygon, box
 
-from greenmine_geo.geometry import densify, grouped_union, polygon_parts, repair_polygons, subdivide
+from greenmine_geo.geometry import (
+    densify,
+    grouped_union,
+    polygon_parts,
+    repair_polygons,
+    rings_around,
+    subdivide,
+)
 
 coord = st.floats(-1000, 1000, allow_nan=False, allow_infinity=False)
 
@@ -73,3 +81,14 @@ def test_grouped_union_small_and_large_groups():
     labels, unions = grouped_union(geoms, groups)
     assert labels.tolist() == [2, 5, 9]
     assert shapely.area(unions).tolist() == [100.0, 3.0, 1.0]
+
+
+def test_rings_around_subtract_only_what_they_meet():
+    # two 10 m squares 30 m apart, rings 5 m wide; an excluded 1 m × 10 m strip lies in the
+    # straight east side of the first ring only
+    a, b = shapely.box(0, 0, 10, 10), shapely.box(40, 0, 50, 10)
+    strip = shapely.box(12, 0, 13, 10)
+    rings = rings_around(np.array([a, b, shapely.Polygon()]), 5.0, np.array([a, b, strip]))
+    full = shapely.buffer(a, 5.0).area - 100  # buffer minus the square itself
+    assert rings[0].area == pytest.approx(full - 10)
+    assert rings[1].area == pytest.approx(full) and rings[2].is_empty

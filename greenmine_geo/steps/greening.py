@@ -20,7 +20,7 @@ from ..checks.mines import prepare_mines, read_mines
 from ..config import GreeningParams
 from ..crs import EQUAL_AREA
 from ..errors import InputError
-from ..geometry import grouped_union
+from ..geometry import rings_around
 from ..imagery.greening import GreeningSettings, MineGreening, measure_mine, patch_table
 from ..imagery.zone_fvc import Scene, check_measurable, reproject_geoms, scene_calibration
 from ..io import atomic, manifest, results
@@ -98,10 +98,12 @@ def run_greening(
     mine_geoms = np.asarray(mine_set.geoms, dtype=object)
     scene_notes: list[str] = []
     blocked = None
+    blocked_parts = np.empty(0, dtype=object)
     if non_greenable:
         gdf, src = read_layer(non_greenable, what="non-greenable layer")
         sources.append({"role": "non_greenable", **src.as_dict()})
-        blocked = shapely.union_all(to_measurable(gdf.geometry).geoms)
+        blocked_parts = np.asarray(to_measurable(gdf.geometry).geoms, dtype=object)
+        blocked = shapely.union_all(blocked_parts)
     else:
         scene_notes.append("no non-greenable layer: the whole mine is counted as greenable")
     areas = None
@@ -110,7 +112,10 @@ def run_greening(
         sources.append({"role": "end_member_areas", **src.as_dict()})
         areas = _end_member_areas(gdf, end_member_areas)
     greenable = shapely.difference(mine_geoms, blocked) if blocked is not None else mine_geoms
-    rings = _reference_rings(mine_geoms, blocked, s.reference_ring_m)
+    # the ring is undisturbed land: no mine (its own included) and no non-greenable land
+    rings = rings_around(
+        mine_geoms, s.reference_ring_m, np.concatenate([mine_geoms, blocked_parts])
+    )
     image = Path(image)
     if not image.exists():
         raise InputError(f"{image} does not exist; check the path")
@@ -206,22 +211,6 @@ def _end_member_areas(
     if not soil.any() or not veg.any():
         raise InputError(f"{path} needs at least one cover=soil and one cover=vegetation polygon")
     return shapely.union_all(geoms[soil]), shapely.union_all(geoms[veg])
-
-
-def _reference_rings(
-    mines: np.ndarray, blocked: shapely.Geometry | None, width_m: float
-) -> np.ndarray:
-    """Each mine's ring of ``width_m`` (EQUAL_AREA) minus every mine and non-greenable land."""
-    buffers = shapely.buffer(mines, width_m)
-    tree = shapely.STRtree(mines)
-    ring_idx, mine_idx = tree.query(
-        buffers, predicate="intersects"
-    )  # sorted by ring; each has its own mine
-    taken = np.full(len(mines), shapely.Polygon(), dtype=object)  # a mine with no area has no ring
-    labels, unions = grouped_union(mines[mine_idx], ring_idx)
-    taken[labels] = unions
-    rings = shapely.difference(buffers, taken)
-    return shapely.difference(rings, blocked) if blocked is not None else rings
 
 
 def _calibrate(

@@ -23,7 +23,7 @@ from ..checks.mines import prepare_mines, read_mines
 from ..config import RestorationParams
 from ..crs import EQUAL_AREA, geodesic_distance_m
 from ..errors import InputError
-from ..geometry import grouped_union
+from ..geometry import rings_around
 from ..imagery.disturbance import common_grid, new_bare_ground, onto
 from ..imagery.restoration import STATUSES, Plan, progress
 from ..imagery.zone_fvc import (
@@ -216,17 +216,6 @@ def _plan_curves(path: str) -> dict[str, Plan]:
         )
         for zid, g in table.sort_values("year").groupby("zone_id")
     }
-
-
-def _rings(zones: np.ndarray, taken: np.ndarray, width_m: float) -> np.ndarray:
-    """Each zone's ring of ``width_m`` (EQUAL_AREA) minus ``taken`` (mines, zones, non-greenable)."""
-    buffers = shapely.buffer(zones, width_m)
-    tree = shapely.STRtree(taken)
-    ring_idx, hit = tree.query(buffers, predicate="intersects")
-    out = buffers.copy()
-    labels, unions = grouped_union(taken[hit], ring_idx)
-    out[labels] = shapely.difference(buffers[labels], unions)
-    return out
 
 
 def _to_crs(geoms: np.ndarray, crs: object) -> np.ndarray:
@@ -445,7 +434,7 @@ def run_restoration(
             {"role": "plan_table", "path": plan_table, "sha256": manifest.file_sha256(plan_table)}
         )
     taken_all = np.concatenate(taken)
-    rings = _rings(z.geoms, taken_all, s.reference_ring_m)
+    rings = rings_around(z.geoms, s.reference_ring_m, taken_all)
     rows: list[dict[str, object]] = []
     scenes: dict[str, object] = {}
     disturbance = None
