@@ -37,6 +37,7 @@ __all__ = [
     "CGCS2000_INNER_MONGOLIA",
     "norm_crs",
     "zone_from_easting",
+    "zone_width",
 ]
 
 #: CGCS2000 geographic coordinates (longitude, latitude in degrees).
@@ -74,10 +75,10 @@ def gk_crs(zone: int, *, width: int = 3, prefixed: bool = True) -> CRS:
     prefixed : bool
         Whether eastings carry the zone number (false easting ``zone × 10⁶ + 500 000`` m).
     """
-    if width == 3 and 25 <= zone <= 45:
+    if zone_width(zone) == width == 3:
         base = 4513 if prefixed else 4534
         return CRS.from_epsg(base + zone - 25)
-    if width == 6 and 13 <= zone <= 23:
+    if zone_width(zone) == width == 6:
         base = 4491 if prefixed else 4502
         return CRS.from_epsg(base + zone - 13)
     raise CRSError(
@@ -95,7 +96,12 @@ def zone_from_easting(easting: float) -> int | None:
     if not np.isfinite(easting) or easting < 10_000_000:
         return None
     zone = int(easting // 1_000_000)
-    return zone if (13 <= zone <= 23 or 25 <= zone <= 45) else None
+    return zone if zone_width(zone) else None
+
+
+def zone_width(zone: int) -> int | None:
+    """3 for a 3° zone number (25–45), 6 for a 6° one (13–23), else None: the ranges do not meet."""
+    return 3 if 25 <= zone <= 45 else 6 if 13 <= zone <= 23 else None
 
 
 def norm_crs(crs: object, *, what: str) -> CRS:

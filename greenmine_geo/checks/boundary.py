@@ -30,7 +30,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from ..crs import CGCS2000, EQUAL_AREA, gk_crs
+from ..crs import CGCS2000, EQUAL_AREA, gk_crs, zone_width
 from ..errors import InputError
 from ..geometry import densify, polygon_parts
 from ..io.corner_points import BoundaryFile, RawParcel, RawRing
@@ -181,7 +181,7 @@ def _frame(ctx: _Context, opts: ConversionOptions) -> tuple[pyproj.CRS, bool, di
         int(bf.header["几度分带"]) if bf.header.get("几度分带", "").strip().isdigit() else None
     )
     if prefixed:
-        zone = int(np.median(ys) // 1_000_000)
+        zone = int(np.median(ys) // 1_000_000)  # as written; checked against the ranges below
         if header_zone is not None and header_zone != zone:
             ctx.add(
                 "",
@@ -202,7 +202,7 @@ def _frame(ctx: _Context, opts: ConversionOptions) -> tuple[pyproj.CRS, bool, di
             raise InputError(
                 f"{bf.path}: the eastings carry no zone prefix and no 带号 is declared; give the zone (--zone N)"
             )
-    by_range = 3 if 25 <= zone <= 45 else 6 if 13 <= zone <= 23 else None
+    by_range = zone_width(zone)
     width = header_width or opts.width or by_range
     if by_range is None or width not in (3, 6):
         raise InputError(
