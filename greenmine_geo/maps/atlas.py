@@ -19,7 +19,7 @@ import shapely
 
 from ..io.run_results import RunResults
 from .styles import LAYER_COLOUR, VERDICT_STYLE
-from .web import add_legend, display_frame, offline_map
+from .web import add_legend, display_frame, meeting, offline_map
 
 __all__ = ["CONTEXT_STYLE", "leagues", "mine_popup", "atlas_map"]
 
@@ -131,10 +131,7 @@ def atlas_map(
     tol = 3e-4 if detail else 2e-3
 
     def clip(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        if area is None or gdf is None or gdf.empty:
-            return gdf
-        lonlat = gdf.to_crs("EPSG:4490")
-        return gdf[lonlat.intersects(area).to_numpy()]
+        return gdf if area is None else meeting(gdf, area)
 
     admin = res.context.get("admin")
     base = leagues(admin) if admin is not None else None

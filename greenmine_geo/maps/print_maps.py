@@ -26,6 +26,7 @@ from ..errors import InputError
 from ..io.run_results import RunResults
 from .atlas import CONTEXT_STYLE, leagues
 from .styles import DEFAULT_LAYER_COLOUR, LAYER_COLOUR, VERDICT_STYLE
+from .web import meeting
 
 __all__ = ["CJK_FONT", "cjk_font", "league_print_map", "mine_print_map"]
 
@@ -177,9 +178,6 @@ def league_print_map(res: RunResults, league: str) -> Figure:
     ax.set_facecolor("#f3f0e8")
     clip = gpd.GeoSeries([area], crs="EPSG:4490")
 
-    def inside(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        return gdf[gdf.to_crs("EPSG:4490").intersects(area).to_numpy()]
-
     _plot(ax, clip, crs, color="#fbfaf6", edgecolor="none")
     for role in ("landuse", "mining_blocks", "exploration_blocks", "key_zones", "redline"):
         if role in res.context:
@@ -188,14 +186,15 @@ def league_print_map(res: RunResults, league: str) -> Figure:
                 continue  # parcels at league scale are noise on paper; the per-mine maps show them
             _plot(
                 ax,
-                inside(res.context[role]),
+                meeting(res.context[role], area),
                 crs,
                 facecolor=fill,
                 edgecolor=stroke,
                 alpha=max(opacity, 0.25),
                 linewidth=0.6,
             )
-    counties = inside(admin)
+    counties = meeting(admin, area)
+    assert counties is not None  # admin was required above
     _plot(ax, counties, crs, facecolor="none", edgecolor="#9e9e9e", linewidth=0.5)
     for c in counties.to_crs(crs).itertuples():
         p = c.geometry.representative_point()
@@ -310,20 +309,15 @@ def mine_print_map(res: RunResults, mine_id: str) -> Figure:
     ax = fig.add_axes((0.02, 0.08, 0.70, 0.82))
     ax.set_facecolor("#fbfaf6")
 
-    def near(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
-        if gdf is None or gdf.empty:
-            return None
-        return gdf[gdf.to_crs("EPSG:4490").intersects(view_ll).to_numpy()]
-
     handles = []
-    landuse = near(res.context.get("landuse"))
+    landuse = meeting(res.context.get("landuse"), view_ll)
     if landuse is not None and len(landuse):
         _plot(ax, landuse, crs, facecolor="#d7ccc8", edgecolor="#a1887f", linewidth=0.3, alpha=0.5)
         handles.append(
             Patch(facecolor="#d7ccc8", edgecolor="#a1887f", label="土地利用 land-use parcels")
         )
     for role in ("key_zones", "mining_blocks", "redline"):
-        layer = near(res.context.get(role))
+        layer = meeting(res.context.get(role), view_ll)
         if layer is not None and len(layer):
             label, stroke, fill, opacity, _ = CONTEXT_STYLE[role]
             _plot(
@@ -336,7 +330,7 @@ def mine_print_map(res: RunResults, mine_id: str) -> Figure:
                 linewidth=0.8,
             )
             handles.append(Patch(facecolor=fill, edgecolor=stroke, alpha=0.6, label=label))
-    admin = near(res.context.get("admin"))
+    admin = meeting(res.context.get("admin"), view_ll)
     _plot(ax, admin, crs, facecolor="none", edgecolor="#9e9e9e", linewidth=0.6, linestyle="--")
     verdict = str(mine["verdict"].iloc[0]) if "verdict" in mine.columns else ""
     colour, zh, en = VERDICT_STYLE.get(verdict, ("#263238", "未核查", "not checked"))
@@ -379,7 +373,7 @@ def mine_print_map(res: RunResults, mine_id: str) -> Figure:
                 c = p.geometry.representative_point()
                 ax.text(c.x, c.y, str(p.patch_no), fontsize=7, ha="center", va="center", zorder=11)
             handles.append(Patch(facecolor="#ff8f00", label=f"裸露斑块 bare patches ({len(bare)})"))
-    zones = near(res.zones)
+    zones = meeting(res.zones, view_ll)
     if zones is not None and len(zones):
         _plot(
             ax,

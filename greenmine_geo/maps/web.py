@@ -18,12 +18,15 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from ..crs import CGCS2000
 
-__all__ = ["add_legend", "display_frame", "offline_map"]
+__all__ = ["add_legend", "display_frame", "meeting", "offline_map"]
 
 _ASSETS = Path(__file__).parent / "assets" / "leaflet"
 #: Map background behind the offline base: a pale paper colour, not Leaflet's tile grey.
@@ -60,6 +63,26 @@ def display_frame(gdf: gpd.GeoDataFrame, tolerance_deg: float = 0.0) -> gpd.GeoD
         if col != out.geometry.name and out[col].dtype.kind == "f":
             out[col] = out[col].round(2)
     return out
+
+
+def meeting(gdf: gpd.GeoDataFrame | None, area: shapely.Geometry) -> gpd.GeoDataFrame | None:
+    """The rows of ``gdf`` (any CRS) whose geometry meets ``area`` (lon/lat, EPSG:4490).
+
+    Candidates come from the layer's spatial index on the area's bounds carried into
+    the layer's CRS (with a margin), so only they are reprojected for the exact test;
+    a province layer is not reprojected once per map.
+    """
+    if gdf is None or gdf.empty:
+        return gdf
+    bounds = area.bounds
+    if not pyproj.CRS.from_user_input(gdf.crs).equals(CGCS2000):
+        x0, y0, x1, y1 = pyproj.Transformer.from_crs(
+            CGCS2000, gdf.crs, always_xy=True
+        ).transform_bounds(bounds[0], bounds[1], bounds[2], bounds[3], densify_pts=21)
+        pad = 1e-3 * max(x1 - x0, y1 - y0)
+        bounds = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+    candidates = gdf.iloc[np.sort(gdf.sindex.query(shapely.box(*bounds)))]
+    return candidates[candidates.to_crs(CGCS2000).intersects(area).to_numpy()]
 
 
 def offline_map(
