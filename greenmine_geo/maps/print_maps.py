@@ -179,11 +179,10 @@ def league_print_map(res: RunResults, league: str) -> Figure:
     clip = gpd.GeoSeries([area], crs="EPSG:4490")
 
     _plot(ax, clip, crs, color="#fbfaf6", edgecolor="none")
-    for role in ("landuse", "mining_blocks", "exploration_blocks", "key_zones", "redline"):
+    # no land use: parcels at league scale are noise on paper; the per-mine maps show them
+    for role in ("mining_blocks", "exploration_blocks", "key_zones", "redline"):
         if role in res.context:
             _, stroke, fill, opacity, _ = CONTEXT_STYLE[role]
-            if role == "landuse":
-                continue  # parcels at league scale are noise on paper; the per-mine maps show them
             _plot(
                 ax,
                 meeting(res.context[role], area),
