@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from ..io.run_results import RunResults
-from .styles import LAYER_COLOUR, VERDICT_STYLE
+from .styles import DEFAULT_LAYER_COLOUR, LAYER_COLOUR, VERDICT_STYLE
 from .web import add_legend, display_frame, meeting, offline_map
 
 __all__ = ["CONTEXT_STYLE", "leagues", "mine_popup", "atlas_map"]
@@ -80,7 +80,7 @@ def mine_popup(row: pd.Series, res: RunResults, report_href: str | None) -> str:
         f"先决条件 prerequisite: <b style='color:{colour}'>{zh} {en}</b> ({_fmt(row.contact)})",
         f"矿区面积 area: {_fmt(row.mine_area_m2 / 1e4)} ha",
         f"压占红线 red-line overlap: {_fmt(row.redline_overlap_m2)} m² · 距红线 distance {_fmt(row.redline_distance_m)} m",
-        f"所在 location: {_fmt(row.league_city)} {_fmt(row.banner_county)}",
+        f"所在 location: {_fmt(row.get('league_city'))} {_fmt(row.get('banner_county'))}",
     ]
     if res.greening is not None:
         for g in res.greening[res.greening.mine_id == row.mine_id].itertuples():
@@ -89,8 +89,9 @@ def mine_popup(row: pd.Series, res: RunResults, report_href: str | None) -> str:
                     f"绿化 greening ({html.escape(g.step)}): 覆盖 {_fmt(g.coverage_pct)} %, "
                     f"裸露斑块 {int(g.bare_patches)}, 得分 score {_fmt(g.indicator6_score)}"
                 )
-    if isinstance(row.reasons, str) and row.reasons:
-        lines.append(f"<small>{html.escape(row.reasons)}</small>")
+    reasons = row.get("reasons")
+    if isinstance(reasons, str) and reasons:
+        lines.append(f"<small>{html.escape(reasons)}</small>")
     if report_href:
         lines.append(f"<a href='{html.escape(report_href)}' target='_blank'>报告 report →</a>")
     return "<div style='font-size:12px; min-width:260px'>" + "<br>".join(lines) + "</div>"
@@ -130,12 +131,12 @@ def atlas_map(
     detail = area is not None
     tol = 3e-4 if detail else 2e-3
 
-    def clip(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    def clip(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
         return gdf if area is None else meeting(gdf, area)
 
     admin = res.context.get("admin")
-    base = leagues(admin) if admin is not None else None
-    mines = clip(res.mines) if res.mines is not None else None
+    base = leagues(admin) if admin is not None and "league_city" in admin.columns else None
+    mines = clip(res.mines)
     if area is not None:
         bounds = area.bounds
     elif mines is not None and len(mines):
@@ -196,30 +197,28 @@ def atlas_map(
                     class_name="greenmine-mine",
                 ).add_to(group)
             group.add_to(fmap)
-    conflicts = clip(res.conflicts) if res.conflicts is not None else None
+    conflicts = clip(res.conflicts)
     if conflicts is not None and len(conflicts):
         deep = conflicts[
             ~conflicts["sliver"].astype(bool) & conflicts["effect"].isin(["FAIL", "REVIEW"])
         ]
-        if len(deep):
+        for layer_name, part in deep.groupby("layer"):  # one toggle and colour per layer
+            colour = LAYER_COLOUR.get(str(layer_name), DEFAULT_LAYER_COLOUR)
+            fields = ["mine_id", "layer", "class", "feature_name", "area_m2"]
             folium.GeoJson(
-                display_frame(
-                    deep[["mine_id", "layer", "feature_name", "area_m2", "geometry"]], 1e-5
-                ),
-                name=f"冲突 conflict pieces ({len(deep)})",
-                style_function=lambda _f: {
-                    "color": "#b71c1c",
-                    "fillColor": "#b71c1c",
+                display_frame(part[[*fields, "geometry"]], 1e-5),
+                name=f"冲突 conflicts: {layer_name} ({len(part)})",
+                style_function=lambda _f, c=colour: {
+                    "color": c,
+                    "fillColor": c,
                     "weight": 1,
                     "fillOpacity": 0.85,
                 },
-                tooltip=folium.GeoJsonTooltip(
-                    fields=["mine_id", "layer", "feature_name", "area_m2"]
-                ),
+                tooltip=folium.GeoJsonTooltip(fields=fields),
             ).add_to(fmap)
-            legend.append(("#b71c1c", "冲突部分 conflict pieces"))
-    if res.zones is not None and len(clip(res.zones)):
-        zones = clip(res.zones)
+            legend.append((colour, f"冲突 conflicts: {layer_name}"))
+    zones = clip(res.zones)
+    if zones is not None and len(zones):
         if res.restoration is not None:
             status = res.restoration[["zone_id", "status", "trend_per_year", "reason"]]
             zones = zones.assign(zone_id=zones["zone_id"].astype(str)).merge(
@@ -242,8 +241,8 @@ def atlas_map(
             tooltip=folium.GeoJsonTooltip(fields=cols),
         ).add_to(fmap)
         legend.append(("#a5d6a7", "修复分区 restoration zones"))
-    if res.disturbance is not None and len(clip(res.disturbance)):
-        dist = clip(res.disturbance)
+    dist = clip(res.disturbance)
+    if dist is not None and len(dist):
         folium.GeoJson(
             display_frame(
                 dist[["mine_id", "area_m2", "first_seen", "distance_m", "geometry"]], 1e-5
