@@ -20,6 +20,8 @@ system                    zones      prefixed EPSG   unprefixed EPSG
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pyproj
@@ -29,13 +31,19 @@ from .errors import CRSError
 
 __all__ = [
     "CGCS2000",
+    "CGCS2000_INNER_MONGOLIA",
     "EQUAL_AREA",
     "GEOD",
-    "gk_crs",
+    "INNER_MONGOLIA",
+    "GkFrame",
     "geodesic_distance_m",
     "geodesic_length_m",
-    "CGCS2000_INNER_MONGOLIA",
+    "gk_crs",
+    "infer_gk_frame",
+    "integer_digits",
     "norm_crs",
+    "transformer",
+    "within_inner_mongolia",
     "zone_from_easting",
     "zone_width",
 ]
@@ -58,9 +66,26 @@ CGCS2000_INNER_MONGOLIA = frozenset(
 #: The GRS80 ellipsoid, for geodesic distances and areas.
 GEOD = pyproj.Geod(ellps="GRS80")
 
+#: Inner Mongolia's extent (lon/lat, degrees), a little padded: where its boundaries fall.
+INNER_MONGOLIA = (97.0, 37.2, 126.3, 53.5)
+
 _GK3_PREFIXED = range(4513, 4534)  # zones 25..45
 _GK6_PREFIXED = range(4491, 4502)  # zones 13..23
 _XIAN80_BEIJING54 = [*range(2327, 2443)]  # Xi'an 1980 and Beijing 1954 GK systems
+
+
+@lru_cache(maxsize=128)
+def _cached_transformer(source: CRS, target: CRS) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(source, target, always_xy=True)
+
+
+def transformer(source: object, target: object) -> pyproj.Transformer:
+    """The (x, y)-ordered transformation from ``source`` to ``target``, built once per pair.
+
+    Building a transformer costs milliseconds (PROJ searches its database); transforming
+    costs microseconds. pyproj transformers are safe to share between threads.
+    """
+    return _cached_transformer(CRS.from_user_input(source), CRS.from_user_input(target))
 
 
 def gk_crs(zone: int, *, width: int = 3, prefixed: bool = True) -> CRS:
@@ -167,8 +192,9 @@ def check_coordinates_fit(crs: CRS, bounds: Iterable[float] | None, *, what: str
                 f"({minx:.0f}, {miny:.0f}) are not degrees; declare its projected CRS"
             )
         return
-    tr = pyproj.Transformer.from_crs(crs, CGCS2000, always_xy=True)
-    xs, ys = tr.transform([minx, maxx, minx, maxx], [miny, miny, maxy, maxy])
+    xs, ys = transformer(crs, CGCS2000).transform(
+        [minx, maxx, minx, maxx], [miny, miny, maxy, maxy]
+    )
     ok = np.all(np.isfinite(xs)) and np.all(np.isfinite(ys))
     if ok and aou is not None:
         margin = 3.0  # degrees: GK zones are used a little past their nominal edges
@@ -183,8 +209,8 @@ def check_coordinates_fit(crs: CRS, bounds: Iterable[float] | None, *, what: str
     hint = ""
     zone = zone_from_easting(minx)
     if zone is not None:
-        width = 3 if zone >= 25 else 6
-        hint = f"; the eastings carry zone prefix {zone}: did you mean EPSG:{gk_crs(zone, width=width).to_epsg()}?"
+        epsg = gk_crs(zone, width=zone_width(zone) or 3).to_epsg()
+        hint = f"; the eastings carry zone prefix {zone}: did you mean EPSG:{epsg}?"
     elif minx < 10_000_000 and crs.to_epsg() in (*_GK3_PREFIXED, *_GK6_PREFIXED):
         hint = "; the eastings carry no zone prefix: declare the matching unprefixed GK system"
     raise CRSError(
@@ -200,7 +226,7 @@ def geodesic_distance_m(
 
     Vectorised over arrays of equal length.
     """
-    tr = pyproj.Transformer.from_crs(crs, CGCS2000, always_xy=True)
+    tr = transformer(crs, CGCS2000)
     lon1, lat1 = tr.transform(np.asarray(x1, float), np.asarray(y1, float))
     lon2, lat2 = tr.transform(np.asarray(x2, float), np.asarray(y2, float))
     _, _, dist = GEOD.inv(lon1, lat1, lon2, lat2)
@@ -222,9 +248,105 @@ def geodesic_length_m(lines: np.ndarray, crs: CRS) -> np.ndarray:
     if len(parts) == 0:
         return out
     coords, part = shapely.get_coordinates(parts, return_index=True)
-    tr = pyproj.Transformer.from_crs(crs, CGCS2000, always_xy=True)
-    lon, lat = tr.transform(coords[:, 0], coords[:, 1])
+    lon, lat = transformer(crs, CGCS2000).transform(coords[:, 0], coords[:, 1])
     same = part[1:] == part[:-1]
     _, _, seg = GEOD.inv(lon[:-1][same], lat[:-1][same], lon[1:][same], lat[1:][same])
     np.add.at(out, owner[part[1:][same]], seg)
     return out
+
+
+def integer_digits(values: np.ndarray) -> int:
+    """The commonest number of integer digits among ``values`` (coordinates in metres)."""
+    counts = np.char.str_len(np.abs(np.asarray(values)).astype(np.int64).astype(str))
+    return int(np.bincount(counts).argmax())
+
+
+def within_inner_mongolia(lon: np.ndarray, lat: np.ndarray) -> bool:
+    """Whether every point (degrees, CGCS2000) lies in Inner Mongolia's padded extent."""
+    x0, y0, x1, y1 = INNER_MONGOLIA
+    lon, lat = np.asarray(lon), np.asarray(lat)
+    return bool(((lon > x0) & (lon < x1) & (lat > y0) & (lat < y1)).all())
+
+
+@dataclass(frozen=True)
+class GkFrame:
+    """The Gauss-Krüger zone a list of corner points is written in.
+
+    ``swapped``: the columns hold (easting, northing) rather than Chinese surveying's
+    (X = northing, Y = easting); ``notes``: (check, message) for every decision a
+    reader must know of (a swap, a declared zone the coordinates contradict).
+    """
+
+    zone: int
+    width: int
+    prefixed: bool
+    swapped: bool
+    notes: tuple[tuple[str, str], ...] = ()
+
+
+def infer_gk_frame(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    *,
+    declared_zone: int | None = None,
+    declared_width: int | None = None,
+    given_zone: int | None = None,
+    given_width: int | None = None,
+    what: str = "the points",
+) -> GkFrame:
+    """Zone, zone width and column order of Chinese corner points (X north, Y east).
+
+    * Column order: X has 7 integer digits at these latitudes, Y 8 with the zone
+      prefix or 6 without; (8, 7) or (6, 7) digits mean the columns are swapped.
+    * Zone: the easting's prefix when there is one (a declared 带号 or a given zone that
+      disagrees is noted, the prefix wins: the coordinates carry it), else the declared
+      zone, else the given one.
+    * Width: declared (几度分带), else given, else from the zone number (3° zones run
+      25-45, 6° zones 13-23); a width the zone number contradicts is noted and corrected.
+
+    Raises
+    ------
+    CRSError
+        No zone can be told, or the zone is neither a 3° nor a 6° zone number.
+    """
+    notes: list[tuple[str, str]] = []
+    dx, dy = integer_digits(xs), integer_digits(ys)
+    swapped = (dx, dy) in ((8, 7), (6, 7))
+    if swapped:
+        notes.append(
+            (
+                "xy_swap",
+                f"X has {dx} integer digits and Y {dy}: the columns are swapped (X is the northing); swapped back",
+            )
+        )
+        xs, ys = ys, xs
+    prefixed = integer_digits(ys) == 8
+    if prefixed:
+        zone = int(np.median(ys) // 1_000_000)  # as written; checked against the ranges below
+        for label, other in (("带号", declared_zone), ("--zone", given_zone)):
+            if other is not None and other != zone:
+                notes.append(
+                    (
+                        "zone",
+                        f"{label} {other} disagrees with the eastings' prefix {zone}; the prefix is used",
+                    )
+                )
+    else:
+        zone = declared_zone or given_zone or 0
+        if not zone:
+            raise CRSError(
+                f"{what}: the eastings carry no zone prefix and no 带号 is declared; give the zone (--zone N)"
+            )
+    by_range = zone_width(zone)
+    width = declared_width or given_width or by_range
+    if by_range is None or width not in (3, 6):
+        raise CRSError(f"{what}: zone {zone} is neither a 3° zone (25-45) nor a 6° zone (13-23)")
+    if width != by_range:
+        notes.append(
+            (
+                "zone_width",
+                f"几度分带 {width} but zone {zone} is a {by_range}° zone number; {by_range}° used",
+            )
+        )
+        width = by_range
+    return GkFrame(zone, width, prefixed, swapped, tuple(notes))

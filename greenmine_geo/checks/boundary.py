@@ -23,22 +23,32 @@ From a :class:`~greenmine_geo.io.corner_points.BoundaryFile`:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 
-from ..crs import CGCS2000, EQUAL_AREA, gk_crs, zone_width
+from ..crs import CGCS2000, EQUAL_AREA, gk_crs, infer_gk_frame, transformer, within_inner_mongolia
 from ..errors import InputError
 from ..geometry import densify, polygon_parts
+from ..io import results
 from ..io.corner_points import BoundaryFile, RawParcel, RawRing
+from ..types import Severity, StepResult
 
-__all__ = ["BOUNDARY_COLUMNS", "ConversionOptions", "Finding", "to_polygons"]
+__all__ = [
+    "BOUNDARY_COLUMNS",
+    "FINDING_COLUMNS",
+    "ConversionOptions",
+    "ConversionResult",
+    "Finding",
+    "to_polygons",
+]
 
-#: Inner Mongolia's extent (lon/lat), a little padded: where a boundary must fall.
-INNER_MONGOLIA = (97.0, 37.2, 126.3, 53.5)
 #: Relative difference between declared and computed area that is reported as a warning.
 AREA_TOLERANCE = 0.005
 _ELLIPSOIDS = {"xian80": "+a=6378140 +rf=298.257", "beijing54": "+ellps=krass"}
@@ -67,13 +77,17 @@ BOUNDARY_COLUMNS = [
 ]
 
 
+#: Columns of the findings table (layer ``findings`` and ``<out>_findings.csv``).
+FINDING_COLUMNS = ["file", "parcel", "severity", "check", "message"]
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One finding about a file or parcel: ``severity`` error, warning or info."""
+    """One finding about a file or parcel."""
 
     file: str
     parcel: str
-    severity: str
+    severity: Severity
     check: str
     message: str
 
@@ -97,7 +111,7 @@ class _Context:
     file: BoundaryFile
     findings: list[Finding] = field(default_factory=list)
 
-    def add(self, parcel: str, severity: str, check: str, message: str) -> None:
+    def add(self, parcel: str, severity: Severity, check: str, message: str) -> None:
         self.findings.append(Finding(self.file.path.name, parcel, severity, check, message))
 
 
@@ -121,17 +135,6 @@ def _datum(bf: BoundaryFile, opts: ConversionOptions) -> str:
     )
 
 
-def _digits(values: np.ndarray) -> int:
-    """The commonest number of integer digits among ``values``."""
-    counts = np.char.str_len(np.abs(values).astype(np.int64).astype(str))
-    return int(np.bincount(counts).argmax())
-
-
-def _inside(lon: np.ndarray, lat: np.ndarray) -> bool:
-    x0, y0, x1, y1 = INNER_MONGOLIA
-    return bool(((lon > x0) & (lon < x1) & (lat > y0) & (lat < y1)).all())
-
-
 def _crs(
     ctx: _Context, datum: str, zone: int, width: int, prefixed: bool, opts: ConversionOptions
 ) -> pyproj.CRS:
@@ -147,7 +150,7 @@ def _crs(
     params = ",".join(f"{v:g}" for v in opts.towgs84)
     ctx.add(
         "",
-        "info",
+        Severity.INFO,
         "datum",
         f"{_DATUM_NAMES[datum]} converted to CGCS2000 with the given parameters {params}",
     )
@@ -163,69 +166,31 @@ def _frame(ctx: _Context, opts: ConversionOptions) -> tuple[pyproj.CRS, bool, di
     ys = np.array([p[2] for parcel in bf.parcels for r in parcel.rings for p in r.points])
     if xs.size == 0:
         raise InputError(f"{bf.path} holds no coordinates")
-    swap = False
-    dx, dy = _digits(xs), _digits(ys)
-    if (dx, dy) in ((8, 7), (6, 7)):
-        swap = True
-        ctx.add(
-            "",
-            "warning",
-            "xy_swap",
-            f"X has {dx} integer digits and Y {dy}: the columns are swapped (X is the northing); swapped back",
-        )
-        xs, ys = ys, xs
     datum = _datum(bf, opts)
-    prefixed = _digits(ys) == 8
-    header_zone = int(bf.header["带号"]) if bf.header.get("带号", "").strip().isdigit() else None
-    header_width = (
-        int(bf.header["几度分带"]) if bf.header.get("几度分带", "").strip().isdigit() else None
+    header = {
+        k: int(bf.header[k]) for k in ("带号", "几度分带") if bf.header.get(k, "").strip().isdigit()
+    }
+    frame = infer_gk_frame(
+        xs,
+        ys,
+        declared_zone=header.get("带号"),
+        declared_width=header.get("几度分带"),
+        given_zone=opts.zone,
+        given_width=opts.width,
+        what=str(bf.path),
     )
-    if prefixed:
-        zone = int(np.median(ys) // 1_000_000)  # as written; checked against the ranges below
-        if header_zone is not None and header_zone != zone:
-            ctx.add(
-                "",
-                "warning",
-                "zone",
-                f"带号 {header_zone} disagrees with the eastings' prefix {zone}; the prefix is used",
-            )
-        if opts.zone is not None and opts.zone != zone:
-            ctx.add(
-                "",
-                "warning",
-                "zone",
-                f"--zone {opts.zone} disagrees with the eastings' prefix {zone}; the prefix is used",
-            )
-    else:
-        zone = header_zone or opts.zone or 0
-        if not zone:
-            raise InputError(
-                f"{bf.path}: the eastings carry no zone prefix and no 带号 is declared; give the zone (--zone N)"
-            )
-    by_range = zone_width(zone)
-    width = header_width or opts.width or by_range
-    if by_range is None or width not in (3, 6):
-        raise InputError(
-            f"{bf.path}: zone {zone} is neither a 3° zone (25-45) nor a 6° zone (13-23)"
-        )
-    if width != by_range:
-        ctx.add(
-            "",
-            "warning",
-            "zone_width",
-            f"几度分带 {width} but zone {zone} is a {by_range}° zone number; {by_range}° used",
-        )
-        width = by_range
-    crs = _crs(ctx, datum, zone, width, prefixed, opts)
-    to_ll = pyproj.Transformer.from_crs(crs, CGCS2000, always_xy=True)
-    lon, lat = to_ll.transform(ys, xs)
-    if not _inside(np.asarray(lon), np.asarray(lat)):
-        lon2, lat2 = to_ll.transform(xs, ys)
-        if _inside(np.asarray(lon2), np.asarray(lat2)):
+    for check, message in frame.notes:
+        ctx.add("", Severity.WARNING, check, message)
+    east, north = (xs, ys) if frame.swapped else (ys, xs)
+    crs = _crs(ctx, datum, frame.zone, frame.width, frame.prefixed, opts)
+    to_ll = transformer(crs, CGCS2000)
+    swap = frame.swapped
+    if not within_inner_mongolia(*to_ll.transform(east, north)):
+        if within_inner_mongolia(*to_ll.transform(north, east)):
             swap = not swap
             ctx.add(
                 "",
-                "warning",
+                Severity.WARNING,
                 "xy_swap",
                 "the points fall outside Inner Mongolia unless X and Y are swapped; swapped",
             )
@@ -235,8 +200,8 @@ def _frame(ctx: _Context, opts: ConversionOptions) -> tuple[pyproj.CRS, bool, di
             )
     meta = {
         "datum": _DATUM_NAMES[datum],
-        "zone": zone,
-        "zone_width": width,
+        "zone": frame.zone,
+        "zone_width": frame.width,
         "epsg": crs.to_epsg() or 0,
     }
     return crs, swap, meta
@@ -253,18 +218,18 @@ def _ring_polygon(ctx: _Context, parcel: str, ring: RawRing, swap: bool) -> shap
         if ctx.file.format == "txt":
             ctx.add(
                 parcel,
-                "warning",
+                Severity.WARNING,
                 "closure",
                 f"{label} is not closed (first and last point differ); closed",
             )
         else:
-            ctx.add(parcel, "info", "closure", f"{label} lists each corner once; closed")
+            ctx.add(parcel, Severity.INFO, "closure", f"{label} lists each corner once; closed")
         pts.append(pts[0])
     kept = [pts[0]] + [b for a, b in zip(pts, pts[1:], strict=False) if b != a]
     if len(kept) < len(pts):
         ctx.add(
             parcel,
-            "warning",
+            Severity.WARNING,
             "duplicate_points",
             f"{label}: {len(pts) - len(kept)} repeated consecutive point(s) dropped",
         )
@@ -272,14 +237,14 @@ def _ring_polygon(ctx: _Context, parcel: str, ring: RawRing, swap: bool) -> shap
     if len(distinct) < len(kept) - 1:
         ctx.add(
             parcel,
-            "warning",
+            Severity.WARNING,
             "duplicate_points",
             f"{label}: a point occurs twice (not consecutively); the ring touches itself",
         )
     if len(distinct) < 3:
         ctx.add(
             parcel,
-            "error",
+            Severity.ERROR,
             "too_few_points",
             f"{label} has {len(distinct)} distinct points; a polygon needs at least 3",
         )
@@ -292,7 +257,7 @@ def _ring_polygon(ctx: _Context, parcel: str, ring: RawRing, swap: bool) -> shap
         )
         ctx.add(
             parcel,
-            "error",
+            Severity.ERROR,
             "self_intersection",
             f"{label}: {reason}; repaired with make_valid (area {abs(_signed_area(kept)):,.1f} m² as drawn → {fixed.area:,.1f} m²)",
         )
@@ -328,7 +293,7 @@ def _parcel_polygon(
     if ctx.file.format != "mining_right" and len(parts) > 1:
         ctx.add(
             parcel.number,
-            "info",
+            Severity.INFO,
             "parts",
             f"{len(parts)} rings are separate parts (none inside another)",
         )
@@ -357,7 +322,7 @@ def to_polygons(
         if geom is None or geom.is_empty:
             ctx.add(
                 parcel.number,
-                "error",
+                Severity.ERROR,
                 "no_polygon",
                 "no polygon could be built; the parcel is left out",
             )
@@ -415,15 +380,62 @@ def _check_area(ctx: _Context, parcel: RawParcel, area_km2: float, area_ha: floa
     if off_km2 <= AREA_TOLERANCE:
         ctx.add(
             parcel.number,
-            "info",
+            Severity.INFO,
             "area",
             f"declared area {declared:g} is in km² (computed {area_km2:.4f} km²)",
         )
         return
     ctx.add(
         parcel.number,
-        "warning",
+        Severity.WARNING,
         "area",
         f"declared area {declared:g} ha disagrees with the coordinates: computed {area_ha:.4f} ha "
         f"({area_km2:.4f} km², ellipsoidal), {100 * (declared - area_ha) / area_ha:+.2f} %",
     )
+
+
+@dataclass
+class ConversionResult(StepResult):
+    """Corner-point files converted: one polygon per parcel (EPSG:4490) and every finding.
+
+    ``name`` is the output's stem: ``NAME.gpkg`` (layers ``boundaries``, ``findings``)
+    and ``NAME_findings.csv``.
+    """
+
+    command: ClassVar[str] = "convert-boundary"
+    name: str
+    boundaries: gpd.GeoDataFrame
+    findings: list[Finding]
+    warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.warnings = [
+            f"{x.file} {x.parcel}: {x.message}"
+            for x in self.findings
+            if x.severity != Severity.INFO
+        ]
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The findings as a table (:data:`FINDING_COLUMNS`)."""
+        return pd.DataFrame([asdict(x) for x in self.findings], columns=FINDING_COLUMNS)
+
+    def summary(self) -> dict[str, int]:
+        counts = self.table["severity"].value_counts()
+        return {"parcels": len(self.boundaries)} | {
+            f"{s.value}s": int(counts.get(s, 0)) for s in Severity
+        }
+
+    def write(self, out_dir: Path) -> list[Path]:
+        table = self.table
+        return [
+            results.write_gpkg(
+                {"boundaries": self.boundaries},
+                out_dir / f"{self.name}.gpkg",
+                tables={"findings": table},
+            ),
+            results.write_csv(table, out_dir / f"{self.name}_findings.csv"),
+        ]
+
+    def manifest_record(self) -> dict[str, Any]:
+        return {"summary": self.summary()}
