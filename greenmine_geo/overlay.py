@@ -38,8 +38,11 @@ from scipy.sparse.csgraph import connected_components
 
 from .crs import EQUAL_AREA, geodesic_distance_m, geodesic_length_m
 from .geometry import Repair, densify, grouped_union, polygon_parts, repair_polygons, subdivide
+from .io.cache import CacheEntry
+from .types import Contact
 
 __all__ = [
+    "Contacts",
     "Measurable",
     "PreparedLayer",
     "Hits",
@@ -167,6 +170,54 @@ class PreparedLayer:
     @property
     def vertex_count(self) -> int:
         return int(shapely.get_num_coordinates(self.pieces).sum())
+
+    def to_cache(self) -> CacheEntry:
+        """The layer as a cache entry (``flat_all`` stored only where it differs from ``flat``)."""
+        shared = self.flat_all is self.flat
+        return CacheEntry(
+            meta={
+                "name": self.name,
+                "n_features": self.n_features,
+                "classes": list(self.classes),
+                "repairs": [r.__dict__ for r in self.repairs],
+                "flat_all_is_flat": shared,
+            },
+            arrays={
+                "feature_class": self.feature_class,
+                "piece_feature": self.piece_feature,
+                "flat_class": self.flat_class,
+                "empty": self.empty,
+            },
+            polygons={
+                "pieces": self.pieces,
+                "flat": self.flat,
+                **({} if shared else {"flat_all": self.flat_all}),
+            },
+        )
+
+    @classmethod
+    def from_cache(cls, entry: CacheEntry) -> PreparedLayer:
+        """The layer :meth:`to_cache` stored.
+
+        Raises
+        ------
+        KeyError
+            The entry is not a prepared layer's (an outdated format).
+        """
+        meta, a, p = entry.meta, entry.arrays, entry.polygons
+        return cls(
+            name=meta["name"],
+            n_features=int(meta["n_features"]),
+            classes=tuple(meta["classes"]),
+            feature_class=a["feature_class"],
+            piece_feature=a["piece_feature"],
+            pieces=p["pieces"],
+            flat=p["flat"],
+            flat_class=a["flat_class"],
+            flat_all=p["flat"] if meta["flat_all_is_flat"] else p["flat_all"],
+            repairs=[Repair(**r) for r in meta["repairs"]],
+            empty=a["empty"],
+        )
 
 
 def _overlap_suspects(parts: np.ndarray, part_feature: np.ndarray) -> np.ndarray:
@@ -372,18 +423,18 @@ def pieces_by_key(h: Hits, keys: np.ndarray, tolerance_m: float) -> pd.DataFrame
 
 
 @dataclass
-class Contact:
+class Contacts:
     """How each polygon meets a layer: see :func:`contact_with`."""
 
     overlap_m2: np.ndarray
     distance_m: np.ndarray
-    state: np.ndarray  # "clear" | "touching" | "overlapping"
+    state: np.ndarray  # of Contact values
     contact_length_m: np.ndarray
 
 
 def contact_with(
     geoms: np.ndarray, layer: PreparedLayer, tolerance_m: float, whole: Hits | None = None
-) -> Contact:
+) -> Contacts:
     """Classify each polygon's contact with a whole layer (all classes together).
 
     * ``overlapping``: the overlap is wider than 2 × ``tolerance_m`` somewhere;
@@ -418,15 +469,17 @@ def contact_with(
         )
         distance[overlap > 0] = 0.0
     touching = ~deep & ((overlap > 0) | (distance <= tolerance_m))
-    state = np.where(deep, "overlapping", np.where(touching, "touching", "clear"))
+    state = np.where(deep, Contact.OVERLAPPING, np.where(touching, Contact.TOUCHING, Contact.CLEAR))
 
     length = np.zeros(n)
     idx = np.flatnonzero(touching)
     if idx.size:
-        gi, fi = layer.flat_tree.query(geoms[idx], predicate="dwithin", distance=2 * tolerance_m)
+        gi, fi = layer.flat_all_tree.query(
+            geoms[idx], predicate="dwithin", distance=2 * tolerance_m
+        )
         labels, near = grouped_union(layer.flat_all[fi], idx[gi])
         edge = shapely.intersection(
             shapely.boundary(geoms[labels]), shapely.buffer(near, tolerance_m)
         )
         length[labels] = geodesic_length_m(edge, EQUAL_AREA)
-    return Contact(overlap, distance, state, length)
+    return Contacts(overlap, distance, state, length)

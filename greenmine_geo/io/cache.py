@@ -5,7 +5,8 @@ seconds to minutes to build and depends only on the file's bytes, the fields
 used and the preparation parameters; a warm run loads it in well under a
 second. Entries are ``.npz`` files of plain arrays (geometries as shapely
 ragged arrays, no pickle), written atomically. A corrupt or outdated entry is
-ignored and rebuilt.
+ignored and rebuilt. What an entry holds is the caller's business (a prepared
+layer describes itself as a :class:`CacheEntry`).
 """
 
 from __future__ import annotations
@@ -14,20 +15,19 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 import shapely
 
-from ..geometry import Repair
-from ..overlay import PreparedLayer
 from .atomic import atomic_output
 
-__all__ = ["cache_key", "default_cache_dir", "load_prepared", "save_prepared"]
+__all__ = ["CacheEntry", "cache_key", "default_cache_dir", "load_entry", "save_entry"]
 
-#: Bump when the prepared-layer format or the preparation algorithm changes.
-FORMAT_VERSION = 1
+#: Bump when the stored format or the preparation algorithm changes.
+FORMAT_VERSION = 2
 
 
 def default_cache_dir() -> Path:
@@ -49,6 +49,15 @@ def cache_key(sha256: str, name: str, fields: Mapping[str, str], params: Mapping
         sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+@dataclass
+class CacheEntry:
+    """What one entry holds: JSON-able ``meta``, plain ``arrays`` and ``polygons`` arrays."""
+
+    meta: dict[str, Any]
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    polygons: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _pack(prefix: str, geoms: np.ndarray, out: dict[str, np.ndarray]) -> None:
@@ -76,56 +85,30 @@ def _unpack(prefix: str, data: Mapping[str, np.ndarray]) -> np.ndarray:
     )
 
 
-def save_prepared(cache_dir: Path, key: str, layer: PreparedLayer) -> Path:
-    """Store a prepared layer under ``cache_dir/KEY.npz``."""
+def save_entry(cache_dir: Path, key: str, entry: CacheEntry) -> Path:
+    """Store ``entry`` under ``cache_dir/KEY.npz`` (polygon arrays as ragged coordinates)."""
     arrays: dict[str, np.ndarray] = {
-        "meta": np.array(
-            json.dumps(
-                {
-                    "name": layer.name,
-                    "n_features": layer.n_features,
-                    "classes": list(layer.classes),
-                    "repairs": [r.__dict__ for r in layer.repairs],
-                    "flat_all_is_flat": layer.flat_all is layer.flat,
-                }
-            )
-        ),
-        "feature_class": layer.feature_class,
-        "piece_feature": layer.piece_feature,
-        "flat_class": layer.flat_class,
-        "empty": layer.empty,
+        "meta": np.array(json.dumps({**entry.meta, "polygons": sorted(entry.polygons)})),
+        **{f"a_{k}": v for k, v in entry.arrays.items()},
     }
-    _pack("pieces", layer.pieces, arrays)
-    _pack("flat", layer.flat, arrays)
-    if layer.flat_all is not layer.flat:
-        _pack("flat_all", layer.flat_all, arrays)
+    for name, geoms in entry.polygons.items():
+        _pack(f"p_{name}", geoms, arrays)
     final = Path(cache_dir) / f"{key}.npz"
     with atomic_output(final) as tmp, open(tmp, "wb") as fh:
         np.savez(fh, **cast(dict[str, Any], arrays))
     return final
 
 
-def load_prepared(cache_dir: Path, key: str) -> PreparedLayer | None:
-    """The cached prepared layer, or None when absent or unreadable."""
+def load_entry(cache_dir: Path, key: str) -> CacheEntry | None:
+    """The stored entry, or None when absent or unreadable (it is then rebuilt)."""
     path = Path(cache_dir) / f"{key}.npz"
     if not path.exists():
         return None
     try:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
-            flat = _unpack("flat", data)
-            return PreparedLayer(
-                name=meta["name"],
-                n_features=int(meta["n_features"]),
-                classes=tuple(meta["classes"]),
-                feature_class=data["feature_class"],
-                piece_feature=data["piece_feature"],
-                pieces=_unpack("pieces", data),
-                flat=flat,
-                flat_class=data["flat_class"],
-                flat_all=flat if meta["flat_all_is_flat"] else _unpack("flat_all", data),
-                repairs=[Repair(**r) for r in meta["repairs"]],
-                empty=data["empty"],
-            )
+            polygons = {name: _unpack(f"p_{name}", data) for name in meta.pop("polygons")}
+            arrays = {k[2:]: data[k] for k in data.files if k.startswith("a_")}
+            return CacheEntry(meta, arrays, polygons)
     except (OSError, ValueError, KeyError, TypeError):
         return None

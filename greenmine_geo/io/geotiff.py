@@ -1,6 +1,6 @@
 """Writing GeoTIFFs we produce ourselves (demo imagery, derived rasters), atomically.
 
-rasterio comes from :mod:`greenmine_geo.io.untrusted`, which configures GDAL
+rasterio comes from :mod:`greenmine_geo.io.gdal`, which configures GDAL
 before rasterio is first imported.
 """
 
@@ -13,7 +13,7 @@ import numpy as np
 from affine import Affine
 
 from .atomic import atomic_output
-from .untrusted import rasterio
+from .gdal import rasterio
 
 __all__ = ["write_geotiff"]
 

@@ -25,7 +25,7 @@ from typing import Any
 __all__ = ["IsolationLimits", "IsolationFailure", "run_isolated"]
 
 #: Imported once by the fork server, so each child starts without re-importing them.
-_PRELOAD = ["numpy", "shapely", "pyproj", "greenmine_geo.io.untrusted"]
+_PRELOAD = ["numpy", "shapely", "pyproj", "greenmine_geo.io.gdal"]
 
 
 @dataclass(frozen=True)

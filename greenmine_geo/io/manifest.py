@@ -14,7 +14,7 @@ from typing import Any
 
 from .atomic import atomic_output
 
-__all__ = ["file_sha256", "software_versions", "write_manifest"]
+__all__ = ["file_sha256", "read_manifest", "software_versions", "write_manifest"]
 
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
@@ -37,6 +37,18 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
+def read_manifest(out_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The manifest of a step's output directory, or None when the step did not finish there."""
+    path = Path(out_dir, "manifest.json")
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
 def software_versions() -> dict[str, str]:
     """Versions of this package and the geospatial libraries that shape its numbers."""
     import geopandas
@@ -44,7 +56,7 @@ def software_versions() -> dict[str, str]:
     import pyproj
     import shapely
 
-    from .. import __version__
+    from .._version import __version__
 
     return {
         "greenmine_geo": __version__,

@@ -1,10 +1,16 @@
-"""Writing check results: CSV for people and spreadsheets, GeoPackage for GIS, atomically."""
+"""Writing results: CSV for people and spreadsheets, GeoPackage for GIS, JSON, figures; atomically.
+
+Every writer writes under a temporary name and renames (:mod:`.atomic`), so a file
+under its final name is always complete.
+"""
 
 from __future__ import annotations
 
+import json
+import math
 import os
-import re
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -17,7 +23,15 @@ from ..crs import CGCS2000
 from ..geometry import polygon_parts
 from .atomic import atomic_output
 
-__all__ = ["round_measures", "safe_name", "write_csv", "write_figure", "write_gpkg", "write_text"]
+__all__ = [
+    "json_safe",
+    "round_measures",
+    "write_csv",
+    "write_figure",
+    "write_gpkg",
+    "write_json",
+    "write_text",
+]
 
 
 def round_measures(frame: pd.DataFrame) -> pd.DataFrame:
@@ -72,11 +86,6 @@ def write_gpkg(
     return Path(path)
 
 
-def safe_name(text: str) -> str:
-    """A file-name-safe form of an id (Chinese characters kept)."""
-    return re.sub(r"[^\w.-]+", "_", text).strip("_") or "item"
-
-
 def write_figure(fig: Figure, path: str | os.PathLike[str], dpi: float | None = None) -> Path:
     """Save a matplotlib figure (format from the suffix; ``dpi`` for rasters), atomically."""
     with atomic_output(path) as tmp:
@@ -89,3 +98,19 @@ def write_text(text: str, path: str | os.PathLike[str]) -> Path:
     with atomic_output(path) as tmp:
         Path(tmp).write_text(text, "utf-8")
     return Path(path)
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float (NaN, ±inf) replaced by None, as JSON has no NaN."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def write_json(value: Any, path: str | os.PathLike[str]) -> Path:
+    """Write ``value`` as indented UTF-8 JSON (NaN as null; dates and paths as text), atomically."""
+    return write_text(json.dumps(json_safe(value), ensure_ascii=False, indent=2, default=str), path)

@@ -1,4 +1,4 @@
-"""Plain tables (CSV) supplied by users, e.g. the exemption list."""
+"""Plain tables (CSV) supplied by users: the exemption list, year-by-year restoration plans."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["read_exemptions", "read_text_table"]
+__all__ = ["read_exemptions", "read_plan_table", "read_text_table"]
 
 _EXEMPTION_COLUMNS = {
     "mine_id": ("mine_id", "id", "矿山编号", "矿权编号", "许可证号"),
@@ -68,3 +68,31 @@ def read_exemptions(path: str | os.PathLike[str], id_field: str | None = None) -
             "exemption must cite the document that grants it"
         )
     return table[[c for c in _EXEMPTION_COLUMNS if c in table.columns]]
+
+
+def read_plan_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A year-by-year restoration plan: columns ``zone_id`` (str), ``year`` (int),
+    ``target_fvc`` (float, 0-1), sorted by zone and year.
+
+    Raises
+    ------
+    InputError
+        The file is missing, lacks a column, or holds a value that is not a number.
+    """
+    table = read_text_table(path)
+    missing = {"zone_id", "year", "target_fvc"} - set(table.columns)
+    if missing:
+        raise InputError(
+            f"plan table {path} lacks column(s) {', '.join(sorted(missing))}; it needs zone_id, year, target_fvc"
+        )
+    out = pd.DataFrame({"zone_id": table["zone_id"].str.strip()})
+    for col in ("year", "target_fvc"):
+        values = pd.to_numeric(table[col].str.strip(), errors="coerce").astype(float)
+        bad = values.isna() | ((values % 1 != 0) if col == "year" else False)
+        if bad.any():
+            raise InputError(
+                f"plan table {path}: {int(bad.sum())} rows have no valid {col} "
+                f"(first: {table[col][bad].iloc[0]!r}); give a number in every row"
+            )
+        out[col] = values.astype(int) if col == "year" else values
+    return out.sort_values(["zone_id", "year"], kind="stable").reset_index(drop=True)

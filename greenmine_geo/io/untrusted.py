@@ -8,14 +8,14 @@ Every submitted file is treated as hostile. Before GDAL sees a byte:
   ``II+\\0``, ``MM\\0+``): a VRT renamed ``.tif`` (XML that can read any local
   file), HDF, JPEG or PNG never reaches a GDAL driver.
 
-GDAL itself is configured before rasterio is first imported (``GDAL_SKIP`` of
-VRT and network drivers, ``GDAL_DRIVER_PATH=disable``, no PAM ``.aux.xml``
-sidecars, no directory listing for sidecars, internal georeferencing only,
-no network access), and the file is opened with the GTiff driver alone. Then
-the declared size is bounded before any pixel is decoded: pixels, bands,
-declared bytes against the file's size (a 2 MB file declaring 120 GB is a
-decompression bomb), bytes of one block, and the compression. Pixels are read
-in windows of bounded size.
+GDAL itself is configured before rasterio is first imported (:mod:`.gdal`:
+``GDAL_SKIP`` of VRT and network drivers, ``GDAL_DRIVER_PATH=disable``, no network
+access); around each open there are no PAM ``.aux.xml`` sidecars, no directory
+listing for sidecars and internal georeferencing only, and the file is opened with
+the GTiff driver alone. Then the declared size is bounded before any pixel is
+decoded: pixels, bands, declared bytes against the file's size (a 2 MB file
+declaring 120 GB is a decompression bomb), bytes of one block, and the
+compression. Pixels are read in windows of bounded size.
 """
 
 from __future__ import annotations
@@ -23,21 +23,24 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Read when GDAL registers its drivers, so set before rasterio is first imported. Process-wide,
-# hence only options that are also right for every other GDAL user in the process (pyogrio
-# reading vector layers): no raster VRT or network drivers, no plugins, no network at all.
-_GDAL_REGISTRATION = {
-    "GDAL_SKIP": "VRT,GTI,MRF,WMS,WMTS,WCS,HTTP,DAAS,EEDA,EEDAI,OGCAPI,STACIT,STACTA,PLMOSAIC,NGW",
-    "GDAL_DRIVER_PATH": "disable",
-    "CPL_VSIL_CURL_ALLOWED_FILENAME": "/nonexistent/greenmine-no-network",
-    "GDAL_HTTP_TIMEOUT": "1",
-}
+import numpy as np
+
+from ..errors import InputError
+from .gdal import (
+    HARDENED_AT_IMPORT,
+    MaskFlags,
+    RasterioError,
+    Window,
+    rasterio,
+)
+
+__all__ = ["Limits", "UntrustedRaster", "UntrustedRasterError", "open_untrusted", "sniff_tiff"]
+
 # Read when a file is opened: applied only around our own opens (rasterio.Env), because
 # they would also hide a shapefile's .prj from pyogrio if set for the whole process.
 _GDAL_OPEN: dict[str, str | int] = {
@@ -50,40 +53,6 @@ _GDAL_OPEN: dict[str, str | int] = {
     "GDAL_CACHEMAX": 128 * 2**20,
     "GDAL_NUM_THREADS": "ALL_CPUS",  # decompress the blocks of a strip in parallel
 }
-#: Whether the process environment was hardened before rasterio was first imported.
-HARDENED_AT_IMPORT = "rasterio" not in sys.modules
-os.environ.update(_GDAL_REGISTRATION)
-
-import numpy as np  # noqa: E402
-import rasterio  # noqa: E402
-from rasterio.enums import MaskFlags, Resampling  # noqa: E402
-from rasterio.errors import RasterioError, WindowError  # noqa: E402
-from rasterio.features import geometry_mask, shapes  # noqa: E402
-from rasterio.warp import reproject  # noqa: E402
-from rasterio.windows import Window, from_bounds  # noqa: E402
-from rasterio.windows import transform as window_transform  # noqa: E402
-
-from ..errors import InputError  # noqa: E402
-
-# Other modules take rasterio's helpers from here, so rasterio is never imported before the
-# environment above is set.
-__all__ = [
-    "HARDENED_AT_IMPORT",
-    "rasterio",
-    "Window",
-    "WindowError",
-    "from_bounds",
-    "geometry_mask",
-    "reproject",
-    "Resampling",
-    "shapes",
-    "window_transform",
-    "Limits",
-    "UntrustedRaster",
-    "UntrustedRasterError",
-    "open_untrusted",
-    "sniff_tiff",
-]
 
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 _ALLOWED_COMPRESSION = {
@@ -132,12 +101,20 @@ class Limits:
 
 
 class UntrustedRasterError(InputError):
-    """A submitted raster is refused. ``check`` names the review check it fails."""
+    """A submitted raster is refused. ``check`` names the review check it fails, ``path``
+    the file (set where it is known: by the opener, or by the raster being read)."""
 
-    def __init__(self, check: str, message: str, evidence: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        check: str,
+        message: str,
+        evidence: dict[str, Any] | None = None,
+        path: Path | None = None,
+    ) -> None:
         super().__init__(message)
         self.check = check
         self.evidence = evidence or {}
+        self.path = path
 
 
 def sniff_tiff(path: Path) -> str:
@@ -169,10 +146,12 @@ def sniff_tiff(path: Path) -> str:
     raise UntrustedRasterError("format", f"not a GeoTIFF: the file is {kind}; submit a GeoTIFF/COG")
 
 
-def _corrupt(exc: Exception) -> UntrustedRasterError:
-    """The ``format`` failure for a GDAL error met while decoding."""
+def _corrupt(exc: Exception, path: Path) -> UntrustedRasterError:
+    """The ``format`` failure for a GDAL error met while decoding ``path``."""
     return UntrustedRasterError(
-        "format", f"the file is truncated or corrupt ({' '.join(str(exc).split())[:200]})"
+        "format",
+        f"the file is truncated or corrupt ({' '.join(str(exc).split())[:200]})",
+        path=path,
     )
 
 
@@ -198,15 +177,22 @@ class UntrustedRaster:
 
     Attributes
     ----------
+    path : Path
+        The file.
     dataset : rasterio.DatasetReader
-        Opened with the GTiff driver only; read it through :meth:`windows`.
+        Opened with the GTiff driver only; read it through :meth:`read`.
     facts : dict
         What the opening established (signature, size, compression, blocks).
     """
 
+    path: Path
     dataset: Any
     limits: Limits
     facts: dict[str, Any] = field(default_factory=dict)
+
+    def overview(self, level: int) -> contextlib.AbstractContextManager[UntrustedRaster]:
+        """The file's stored overview ``level`` (0 = the first), opened the same hardened way."""
+        return open_untrusted(self.path, self.limits, overview_level=level)
 
     def row_windows(self) -> Iterator[Window]:
         """Full-width row strips of at most ``limits.window_bytes`` decoded bytes, top to bottom.
@@ -229,12 +215,14 @@ class UntrustedRaster:
         nbytes = int(window.width * window.height * len(indexes) * np.dtype(ds.dtypes[0]).itemsize)
         if nbytes > self.limits.window_bytes:
             raise UntrustedRasterError(
-                "dimensions", f"a read of {nbytes / 2**20:.0f} MiB exceeds the window limit"
+                "dimensions",
+                f"a read of {nbytes / 2**20:.0f} MiB exceeds the window limit",
+                path=self.path,
             )
         try:
             return ds.read(indexes, window=window)
         except RasterioError as exc:
-            raise _corrupt(exc) from exc
+            raise _corrupt(exc, self.path) from exc
 
     def read_valid(
         self, window: Window, data: np.ndarray, bands: list[int] | None = None
@@ -261,7 +249,7 @@ class UntrustedRaster:
                 else:  # an internal mask or alpha band
                     valid &= ds.read_masks(band, window=window) > 0
         except RasterioError as exc:
-            raise _corrupt(exc) from exc
+            raise _corrupt(exc, self.path) from exc
         return valid
 
 
@@ -361,6 +349,6 @@ def open_untrusted(
         facts["signature"] = signature
         facts["hardened_at_import"] = HARDENED_AT_IMPORT
         with rasterio.Env(**env):
-            yield UntrustedRaster(ds, limits, facts)
+            yield UntrustedRaster(p, ds, limits, facts)
     finally:
         ds.close()
