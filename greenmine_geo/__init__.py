@@ -5,8 +5,7 @@ The public functions are re-exported here; everything else is implementation.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .checks.prerequisite import PrerequisiteResult, check_prerequisite
 from .errors import ConfigError, CRSError, GeometryError, GreenmineError, InputError, LayerError
 from .overlay import PreparedLayer, prepare_layer

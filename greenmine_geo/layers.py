@@ -1,46 +1,77 @@
-"""Layer roles: what a planning layer is, and which of its fields the checks read.
+"""Layer roles and schemas: what a layer is, and which of its fields the checks read.
 
-A layer's role comes from its name (``--layer NAME=PATH``): ``landuse``,
+A planning layer's role comes from its name (``--layer NAME=PATH``): ``landuse``,
 ``farmland``, ``nature_reserve``, ``grassland``, ``forest``, ``key_zones``,
 ``exploration_blocks``, ``mining_blocks``, ``admin``. Any other name is measured
 and reported without affecting the verdict. Field names are found among common
 English and Chinese spellings, or given explicitly (pipeline files).
+
+Restoration zones (排土场, 尾矿库 …) have a schema of their own: an id, a zone type
+from :data:`ZONE_TYPES`, a start year and optionally a plan (:func:`restoration_zones`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from .errors import LayerError
-from .overlay import PreparedLayer, prepare_layer
+from .imagery.restoration import Plan
+from .overlay import PreparedLayer, prepare_layer, to_measurable
 
 __all__ = [
     "LANDUSE_CLASSES",
     "ROLES",
+    "ZONE_TYPES",
+    "Check",
     "PlanningLayer",
+    "RestorationZones",
     "Role",
+    "ZoneFields",
     "classes_for",
+    "end_member_areas",
     "normalise_landuse",
     "planning_layer",
     "resolve_fields",
+    "restoration_zones",
     "role_of",
+    "zone_type_of",
 ]
+
+
+class Check(StrEnum):
+    """How the prerequisite check treats a layer of a role."""
+
+    RED_LINE = "red_line"  # contact: clear, touching or overlapping
+    LAND_USE = "land_use"  # areas and rules per class, overlaps merged within a class
+    ADMIN = "admin"  # the league/city and banner/county that hold most of the mine
+    ZONES = "zones"  # the zones or planning blocks the mine lies in
+    OVERLAP = "overlap"  # the overlap measured, with the layer's rule if it has one
 
 
 @dataclass(frozen=True)
 class Role:
-    """What a layer is for, and the fields it needs (logical name → candidate spellings)."""
+    """What a layer is for, how it is checked, and the fields it needs (logical name →
+    candidate spellings)."""
 
     key: str
     zh: str
     en: str
     required: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     optional: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    classed: bool = False
+    check: Check = Check.OVERLAP
+
+    @property
+    def classed(self) -> bool:
+        """Whether features carry classes (land use) kept apart when overlaps are merged."""
+        return self.check is Check.LAND_USE
 
 
 _NAME = ("name", "NAME", "名称", "MC", "zone_name", "block_name", "QKMC", "ZQMC")
@@ -53,7 +84,13 @@ _BLOCK_OPTIONAL = {
 ROLES: dict[str, Role] = {
     r.key: r
     for r in [
-        Role("redline", "生态保护红线", "ecological protection red line", optional={"name": _NAME}),
+        Role(
+            "redline",
+            "生态保护红线",
+            "ecological protection red line",
+            optional={"name": _NAME},
+            check=Check.RED_LINE,
+        ),
         Role(
             "landuse",
             "土地利用",
@@ -70,7 +107,7 @@ ROLES: dict[str, Role] = {
                     "类型",
                 )
             },
-            classed=True,
+            check=Check.LAND_USE,
         ),
         Role("farmland", "永久基本农田", "permanent basic farmland"),
         Role("nature_reserve", "自然保护地", "nature reserve"),
@@ -81,9 +118,17 @@ ROLES: dict[str, Role] = {
             "重点勘查开采区",
             "key exploration and mining zone",
             required={"name": _NAME},
+            check=Check.ZONES,
         ),
         *(
-            Role(key, zh, en, required={"block_id": _BLOCK_ID}, optional=_BLOCK_OPTIONAL)
+            Role(
+                key,
+                zh,
+                en,
+                required={"block_id": _BLOCK_ID},
+                optional=_BLOCK_OPTIONAL,
+                check=Check.ZONES,
+            )
             for key, zh, en in (
                 ("exploration_blocks", "勘查规划区块", "exploration planning block"),
                 ("mining_blocks", "开采规划区块", "mining planning block"),
@@ -97,6 +142,7 @@ ROLES: dict[str, Role] = {
                 "league_city": ("league_city", "city", "CITY", "盟市", "市"),
                 "banner_county": ("banner_county", "county", "district", "COUNTY", "旗县", "区县"),
             },
+            check=Check.ADMIN,
         ),
     ]
 }
@@ -192,3 +238,171 @@ def planning_layer(
     if prepared is None:
         prepared = prepare_layer(gdf, name=name, classes=classes_for(gdf, role, resolved))
     return PlanningLayer(name, role, pd.DataFrame(gdf[columns]), resolved, prepared)
+
+
+#: Restoration zone types (English key: accepted spellings, Chinese first).
+ZONE_TYPES: dict[str, tuple[str, ...]] = {
+    "waste_dump": ("排土场", "waste dump", "dump"),
+    "tailings_pond": ("尾矿库", "tailings pond", "tailings"),
+    "open_pit": ("露天采场", "采场", "open pit", "pit"),
+    "subsidence_area": ("塌陷区", "采煤塌陷区", "subsidence area", "subsidence"),
+    "industrial_site": ("工业场地", "industrial site"),
+    "road": ("矿山道路", "道路", "mine road", "road"),
+    "waste_rock_yard": ("废石场", "waste-rock yard", "waste rock yard"),
+}
+_ZONE_TYPE_OF = {
+    spelling.lower(): key for key, names in ZONE_TYPES.items() for spelling in (key, *names)
+}
+
+
+def zone_type_of(value: object) -> str | None:
+    """The zone type key of a spelling (Chinese or English, any case), or None."""
+    return _ZONE_TYPE_OF.get(str(value).strip().lower())
+
+
+@dataclass(frozen=True)
+class ZoneFields:
+    """Field names of a restoration zones layer (given by :class:`~greenmine_geo.config.RestorationParams`)."""
+
+    zone_type: str
+    start_year: str
+    target_fvc: str
+    target_year: str
+
+
+@dataclass
+class RestorationZones:
+    """Restoration zones ready for measuring: one entry per zone, geometries in EQUAL_AREA.
+
+    ``start``: restoration start year (None when not recorded); ``plans``: each zone's
+    plan (None without one); ``notes``: repairs made to the input geometries.
+    """
+
+    ids: list[str]
+    types: list[str]
+    geoms: np.ndarray
+    start: list[int | None]
+    plans: list[Plan | None]
+    notes: list[str] = field(default_factory=list)
+
+
+def _year(value: object) -> int | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return None
+    try:
+        return int(float(str(value)))
+    except ValueError:
+        return None
+
+
+def _zone_ids(gdf: gpd.GeoDataFrame, id_field: str, what: str) -> list[str]:
+    """Zone ids as text: every zone has one, and no two share it."""
+    if gdf[id_field].isna().any():
+        raise LayerError(
+            f"{what} has {int(gdf[id_field].isna().sum())} zones with no {id_field}; give every zone an id"
+        )
+    values = gdf[id_field].astype(str)
+    repeated = sorted(set(values[values.duplicated()]))
+    if repeated:
+        raise LayerError(
+            f"{what}: zone ids {', '.join(repeated[:5])} are repeated; give each zone its own id"
+        )
+    return values.tolist()
+
+
+def _zone_plans(
+    gdf: gpd.GeoDataFrame, ids: list[str], f: ZoneFields, plan_table: pd.DataFrame | None
+) -> list[Plan | None]:
+    """Each zone's plan: its rows of the plan table, else its target fields, else None."""
+    curves = (
+        {
+            str(zid): Plan(tuple(zip(g["year"].tolist(), g["target_fvc"].tolist(), strict=True)))
+            for zid, g in plan_table.groupby("zone_id", sort=False)
+        }
+        if plan_table is not None
+        else {}
+    )
+    fvc = (
+        pd.to_numeric(gdf[f.target_fvc], errors="coerce").to_numpy(float)
+        if f.target_fvc in gdf.columns
+        else np.full(len(gdf), np.nan)
+    )
+    years = [_year(v) for v in gdf[f.target_year]] if f.target_year in gdf.columns else []
+    plans: list[Plan | None] = []
+    for i, zid in enumerate(ids):
+        year = years[i] if years else None
+        if zid in curves:
+            plans.append(curves[zid])
+        elif year is not None and math.isfinite(fvc[i]):
+            plans.append(Plan(((year, float(fvc[i])),)))
+        else:
+            plans.append(None)
+    return plans
+
+
+def restoration_zones(
+    gdf: gpd.GeoDataFrame,
+    id_field: str,
+    fields: ZoneFields,
+    plan_table: pd.DataFrame | None = None,
+    *,
+    what: str = "zones layer",
+) -> RestorationZones:
+    """Read the restoration schema off a zones layer (any CRS): ids, types, start years, plans.
+
+    ``plan_table`` (zone_id, year, target_fvc, from :func:`greenmine_geo.io.tables.read_plan_table`)
+    overrides the target fields of the zones it names.
+
+    Raises
+    ------
+    LayerError
+        A field is missing, an id is missing or repeated, or a zone type is unknown.
+    """
+    for name in (id_field, fields.zone_type, fields.start_year):
+        if name not in gdf.columns:
+            columns = ", ".join(c for c in gdf.columns if c != gdf.geometry.name)
+            raise LayerError(f"{what} has no field {name!r}; its fields are: {columns}")
+    ids = _zone_ids(gdf, id_field, what)
+    types = [zone_type_of(v) for v in gdf[fields.zone_type]]
+    if None in types:
+        value = gdf[fields.zone_type].iloc[types.index(None)]
+        allowed = ", ".join(f"{k} ({v[0]})" for k, v in ZONE_TYPES.items())
+        raise LayerError(f"{what}: zone type {value!r} is unknown; use one of {allowed}")
+    m = to_measurable(gdf.geometry)
+    return RestorationZones(
+        ids=ids,
+        types=[t for t in types if t is not None],
+        geoms=np.asarray(m.geoms, dtype=object),
+        start=[_year(v) for v in gdf[fields.start_year]],
+        plans=_zone_plans(gdf, ids, fields, plan_table),
+        notes=[f"zone {ids[r.row]}: geometry repaired ({r.reason})" for r in m.repairs],
+    )
+
+
+_SOIL = {"soil", "bare", "bare soil", "裸土", "裸地"}
+_VEG = {"vegetation", "veg", "植被"}
+
+
+def end_member_areas(
+    gdf: gpd.GeoDataFrame, *, what: str = "end-member areas layer"
+) -> tuple[shapely.Geometry, shapely.Geometry]:
+    """(bare soil, full vegetation) polygons in EQUAL_AREA from a layer's ``cover`` field.
+
+    ``cover`` marks bare soil (``soil``/``bare``/裸土/裸地) and full vegetation
+    (``vegetation``/``veg``/植被); other polygons are ignored.
+
+    Raises
+    ------
+    LayerError
+        No ``cover`` field, or not at least one polygon of each.
+    """
+    if "cover" not in gdf.columns:
+        raise LayerError(
+            f"{what} has no 'cover' field; mark each polygon cover=soil or cover=vegetation"
+        )
+    cover = gdf["cover"].astype(str).str.strip().str.lower()
+    geoms = np.asarray(to_measurable(gdf.geometry).geoms, dtype=object)
+    soil, veg = cover.isin(_SOIL).to_numpy(), cover.isin(_VEG).to_numpy()
+    if not soil.any() or not veg.any():
+        raise LayerError(f"{what} needs at least one cover=soil and one cover=vegetation polygon")
+    return shapely.union_all(geoms[soil]), shapely.union_all(geoms[veg])

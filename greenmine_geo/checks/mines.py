@@ -17,6 +17,7 @@ from ..io.corner_points import looks_like_corner_file, read_corner_file
 from ..io.manifest import file_sha256
 from ..io.vector import LayerSource, read_layer
 from ..overlay import to_measurable
+from ..types import Severity
 from .boundary import ConversionOptions, to_polygons
 
 __all__ = ["MineSet", "prepare_mines", "read_mines"]
@@ -136,7 +137,7 @@ def read_mines(
     if not (path.exists() and looks_like_corner_file(path)):
         return read_layer(spec, what=what)
     gdf, findings = to_polygons(read_corner_file(path), ConversionOptions(datum=datum))
-    errors = [f for f in findings if f.severity == "error"]
+    errors = [f for f in findings if f.severity == Severity.ERROR]
     if errors:
         raise InputError(
             f"{what} {path}: {errors[0].message} (parcel {errors[0].parcel or '-'}); "

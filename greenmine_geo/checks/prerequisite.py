@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
 
 import geopandas as gpd
 import numpy as np
@@ -20,11 +22,14 @@ import pandas as pd
 import shapely
 
 from ..crs import EQUAL_AREA
-from ..layers import LANDUSE_CLASSES, PlanningLayer
+from ..io import results
+from ..io.manifest import read_manifest
+from ..layers import LANDUSE_CLASSES, Check, PlanningLayer
 from ..overlay import Hits, area_by_key, contact_with, hits, pieces_by_key
+from ..types import Contact, Effect, StepResult, Verdict
 from .blocks import city_region_overlaps, empty_blocks, shared_blocks
 from .mines import MineSet
-from .rules import VERDICT_ORDER, Rule, rule, rule_for
+from .rules import Rule, rule, rule_for, rules_table, text
 
 __all__ = ["CONFLICT_COLUMNS", "LEADING_COLUMNS", "PrerequisiteResult", "check_prerequisite"]
 
@@ -51,13 +56,19 @@ CONFLICT_COLUMNS = [
     "effect",
     "geometry",
 ]
-_RANK = {v: i for i, v in enumerate(VERDICT_ORDER)}
-_LOCATE = ("admin", "key_zones", "exploration_blocks", "mining_blocks")
+_RANK = {v: v.rank for v in Verdict}
+#: Units of every figure, as recorded in the manifest.
+UNITS = {
+    "areas": "m² on the GRS80 ellipsoid (Albers equal-area)",
+    "distances": "geodesic metres",
+    "outputs_crs": "EPSG:4490",
+}
 
 
 @dataclass
-class PrerequisiteResult:
-    """What :func:`check_prerequisite` found. Geometries are in EQUAL_AREA.
+class PrerequisiteResult(StepResult):
+    """What :func:`check_prerequisite` found. Geometries are in EQUAL_AREA (EPSG:4490 once
+    read back from files).
 
     Attributes
     ----------
@@ -76,10 +87,45 @@ class PrerequisiteResult:
         exemptions for unknown mines).
     """
 
+    command: ClassVar[str] = "prerequisite"
     mines: gpd.GeoDataFrame
     conflicts: gpd.GeoDataFrame
     block_overlaps: gpd.GeoDataFrame
     warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        """Mines per verdict, best first."""
+        counts = self.mines["verdict"].value_counts()
+        return {v.value: int(counts.get(v, 0)) for v in Verdict}
+
+    def write(self, out_dir: Path) -> list[Path]:
+        """``prerequisite.csv`` (one row per mine) and ``prerequisite.gpkg`` (layers ``mines``,
+        ``conflicts``, ``block_overlaps``; EPSG:4490)."""
+        layers = {
+            "mines": self.mines,
+            "conflicts": self.conflicts,
+            "block_overlaps": self.block_overlaps,
+        }
+        return [
+            results.write_csv(self.mines, out_dir / "prerequisite.csv"),
+            results.write_gpkg(layers, out_dir / "prerequisite.gpkg"),
+        ]
+
+    def manifest_record(self) -> dict[str, Any]:
+        return {"rules": rules_table(), "summary": self.summary(), "units": UNITS}
+
+    @classmethod
+    def read(cls, out_dir: Path) -> PrerequisiteResult:
+        """The result a finished prerequisite step wrote into ``out_dir``."""
+        gpkg = out_dir / "prerequisite.gpkg"
+        layers = {
+            name: gpd.read_file(gpkg, layer=name)
+            for name in ("mines", "conflicts", "block_overlaps")
+        }
+        layers["mines"]["mine_id"] = layers["mines"]["mine_id"].astype(str)
+        layers["conflicts"]["mine_id"] = layers["conflicts"]["mine_id"].astype(str)
+        warnings = (read_manifest(out_dir) or {}).get("warnings", [])
+        return cls(**layers, warnings=warnings)
 
 
 class _Findings:
@@ -89,13 +135,17 @@ class _Findings:
         self._parts: list[pd.DataFrame] = []
 
     def add(
-        self, index: np.ndarray, layer: str, verdict: str | None, text: pd.Series | list[str]
+        self,
+        index: np.ndarray,
+        layer: str,
+        verdict: Verdict | None,
+        texts: pd.Series | list[str],
     ) -> None:
         index = np.asarray(index, dtype=np.int64)
         if index.size:
             self._parts.append(
                 pd.DataFrame(
-                    {"index": index, "layer": layer, "verdict": verdict, "text": list(text)}
+                    {"index": index, "layer": layer, "verdict": verdict, "text": list(texts)}
                 )
             )
 
@@ -104,8 +154,7 @@ class _Findings:
     ) -> None:
         index = np.asarray(index, dtype=np.int64)
         detail = [detail] * index.size if isinstance(detail, str) else list(detail)
-        text = [f"{rule.zh} {rule.en}" + (f": {d}" if d else "") for d in detail]
-        self.add(index, rule.layer, rule.verdict, text)
+        self.add(index, rule.layer, rule.verdict, [text(rule, d) for d in detail])
 
     def frame(self) -> pd.DataFrame:
         cols = ["index", "layer", "verdict", "text"]
@@ -143,6 +192,11 @@ def _joined(index: np.ndarray, labels: np.ndarray, n: int) -> pd.Series:
     s = pd.DataFrame({"i": index, "l": labels}).drop_duplicates()
     out = s.groupby("i")["l"].agg(lambda v: ";".join(map(str, v)))
     return out.reindex(range(n), fill_value="")
+
+
+def _effect(rule: Rule | None) -> Effect:
+    """What an overlap piece under ``rule`` does: its verdict, or reported only."""
+    return Effect(rule.verdict) if rule is not None and rule.verdict else Effect.REPORT
 
 
 def _conflicts(
@@ -257,13 +311,13 @@ class _Run:
             redline_contact_length_m=contact.contact_length_m,
             redline_features=names.to_numpy(),
         )
-        over = np.flatnonzero(contact.state == "overlapping")
+        over = np.flatnonzero(contact.state == Contact.OVERLAPPING)
         self.findings.add_rule(
             over,
             rule("redline", "overlap"),
             _area_text(contact.overlap_m2[over], pct[over], names.iloc[over]),
         )
-        touch = np.flatnonzero(contact.state == "touching")
+        touch = np.flatnonzero(contact.state == Contact.TOUCHING)
         self.findings.add_rule(
             touch,
             rule("redline", "touch"),
@@ -278,7 +332,7 @@ class _Run:
             ],
         )
         if has_features:
-            clear = np.flatnonzero(contact.state == "clear")
+            clear = np.flatnonzero(contact.state == Contact.CLEAR)
             self.findings.add(
                 clear,
                 "redline",
@@ -289,14 +343,9 @@ class _Run:
                 ],
             )
         else:
-            self.findings.add(
-                np.arange(n),
-                "redline",
-                "REVIEW",
-                ["生态保护红线图层为空 the red-line layer is empty: nothing was checked"] * n,
-            )
+            self.findings.add_rule(np.arange(n), rule("redline", "empty"))
         self.conflicts.append(
-            _conflicts(m, layer, feat, np.where(feat["sliver"], "REVIEW", "FAIL"))
+            _conflicts(m, layer, feat, np.where(feat["sliver"], Effect.REVIEW, Effect.FAIL))
         )
 
     def totals(self, layer: PlanningLayer) -> np.ndarray:
@@ -328,12 +377,12 @@ class _Run:
                 self.area_text(idx, group["area_m2"].to_numpy(float)),
             )
         feat = self.features(layer)
-        effect = np.array([(r.verdict or "report") if r else "report" for r in rules], dtype=object)
+        effect = np.array([_effect(r) for r in rules], dtype=object)
         piece_effect = (
             effect[prep.feature_class[feat["key"].to_numpy(int)]] if len(feat) else effect[:0]
         )
         self.conflicts.append(
-            _conflicts(m, layer, feat, np.where(feat["sliver"], "sliver", piece_effect))
+            _conflicts(m, layer, feat, np.where(feat["sliver"], Effect.SLIVER, piece_effect))
         )
 
     def admin(self, layer: PlanningLayer) -> None:
@@ -346,8 +395,10 @@ class _Run:
             values[best["index"].to_numpy(int)] = names[best["key"].to_numpy(int)]
             self.table[logical] = values
 
-    def locate(self, layer: PlanningLayer) -> None:
-        """Key zones and planning blocks the mine falls in (slivers ignored)."""
+    def zones(self, layer: PlanningLayer) -> None:
+        """Key zones and planning blocks the mine falls in (slivers ignored), with their rules:
+        a finding naming the key zones, one holder per mining block, league/city blocks
+        that overlap the region's."""
         name, m = layer.name, self.mines
         feat = self.features(layer)
         deep = feat[~feat["sliver"].astype(bool)]
@@ -355,9 +406,9 @@ class _Run:
         located = _joined(index, _feature_labels(layer, rows), self.n)
         self.table[name] = located.to_numpy()
         self.conflicts.append(
-            _conflicts(m, layer, feat, np.where(feat["sliver"], "sliver", "locate"))
+            _conflicts(m, layer, feat, np.where(feat["sliver"], Effect.SLIVER, Effect.LOCATE))
         )
-        if name == "key_zones":
+        if name == "key_zones":  # reported, not a rule: no verdict depends on it
             at = np.unique(index)
             self.findings.add(
                 at,
@@ -368,15 +419,13 @@ class _Run:
                     for i in at
                 ],
             )
-        if name == "mining_blocks":
+        one_holder = rule_for(name, "shared_block")
+        if one_holder is not None:
             others = shared_blocks(m.ids, index, rows).reindex(range(self.n), fill_value="")
-            self.table["shares_mining_block_with"] = others.to_numpy()
+            self.table[f"shares_{name.removesuffix('s')}_with"] = others.to_numpy()
             shared = np.flatnonzero(others.to_numpy() != "")
-            self.findings.add_rule(
-                shared, rule(name, "shared_block"), [f"with {o}" for o in others.iloc[shared]]
-            )
-        if name in ("exploration_blocks", "mining_blocks"):
-            self.block_overlaps.append(city_region_overlaps(layer, self.tol))
+            self.findings.add_rule(shared, one_holder, [f"with {o}" for o in others.iloc[shared]])
+        self.block_overlaps.append(city_region_overlaps(layer, self.tol))
 
     def reported(self, layer: PlanningLayer, total: np.ndarray) -> None:
         """Any other layer: measured, with its rule if it has one (farmland, nature_reserve ...)."""
@@ -389,9 +438,8 @@ class _Run:
             self.findings.add_rule(idx, rule, text)
         else:
             self.findings.add(idx, name, None, [f"overlaps layer {name}: {t}" for t in text])
-        verdict = (rule.verdict if rule else None) or "report"
         self.conflicts.append(
-            _conflicts(m, layer, feat, np.where(feat["sliver"], "sliver", verdict))
+            _conflicts(m, layer, feat, np.where(feat["sliver"], Effect.SLIVER, _effect(rule)))
         )
 
     def decide(self, exemptions: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
@@ -400,7 +448,9 @@ class _Run:
         f["rank"] = f["verdict"].map(_RANK).fillna(-1)
         worst = f.groupby("index")["rank"].max().reindex(range(self.n), fill_value=-1).to_numpy()
         verdict = np.where(
-            worst >= _RANK["FAIL"], "FAIL", np.where(worst >= _RANK["REVIEW"], "REVIEW", "PASS")
+            worst >= Verdict.FAIL.rank,
+            Verdict.FAIL,
+            np.where(worst >= Verdict.REVIEW.rank, Verdict.REVIEW, Verdict.PASS),
         )
         if exemptions is not None and len(exemptions):
             verdict, extra = self.exempt(verdict, f, exemptions)
@@ -425,7 +475,7 @@ class _Run:
             )
         ex["index"] = ex["mine_id"].map(pd.Series(np.arange(self.n), index=ids.to_numpy()))
         ex = ex.dropna(subset=["index"]).astype({"index": int})
-        fails = f.loc[f["verdict"] == "FAIL", ["index", "layer"]].drop_duplicates()
+        fails = f.loc[f["verdict"] == Verdict.FAIL, ["index", "layer"]].drop_duplicates()
         pairs = fails.merge(
             ex[["index", "layer"]].rename(columns={"layer": "ex_layer"}), on="index", how="left"
         )
@@ -435,18 +485,18 @@ class _Run:
         covered = pairs.groupby(["index", "layer"])["covered"].any().groupby("index").all()
         exempt_idx = covered[covered].index.to_numpy(int)
         verdict = verdict.copy()
-        verdict[exempt_idx] = "EXEMPT"
+        verdict[exempt_idx] = Verdict.EXEMPT
         used = ex[ex["index"].isin(exempt_idx)]
-        text = [
+        texts = [
             f"豁免 exempt: {r} ({d})" for r, d in zip(used["reason"], used["document"], strict=True)
         ]
         extra = pd.DataFrame(
             {
                 "index": used["index"].to_numpy(int),
                 "layer": "exemption",
-                "verdict": "EXEMPT",
-                "text": text,
-                "rank": _RANK["EXEMPT"],
+                "verdict": Verdict.EXEMPT,
+                "text": texts,
+                "rank": Verdict.EXEMPT.rank,
             }
         )
         return verdict, extra
@@ -485,12 +535,13 @@ def check_prerequisite(
         total = run.totals(layer)
         if not run.layer_warnings(layer):
             continue
-        if layer.role.classed:
+        check = layer.role.check
+        if check is Check.LAND_USE:
             run.classed(layer)
-        elif layer.name == "admin":
+        elif check is Check.ADMIN:
             run.admin(layer)
-        elif layer.name in _LOCATE:
-            run.locate(layer)
+        elif check is Check.ZONES:
+            run.zones(layer)
         else:
             run.reported(layer, total)
     verdict, reasons = run.decide(exemptions)

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-__all__ = ["RULES", "VERDICT_ORDER", "Rule", "rule", "rule_for", "rules_table"]
+from ..types import Verdict
 
-#: Verdicts from best to worst; a mine gets the worst its rules give.
-VERDICT_ORDER = ("PASS", "REVIEW", "EXEMPT", "FAIL")
+__all__ = ["RULES", "Rule", "rule", "rule_for", "rules_table", "text"]
 
 
 @dataclass(frozen=True)
@@ -31,8 +30,9 @@ class Rule:
         Canonical land-use class, or None for the whole layer.
     condition : str
         ``overlap`` (deeper than the tolerance), ``touch`` (within it),
-        ``repaired``, ``empty``, ``shared_block``.
-    verdict : str or None
+        ``repaired``, ``empty`` (the boundary, or the whole red-line layer, has no
+        area), ``shared_block``.
+    verdict : Verdict or None
         FAIL or REVIEW; None reports the finding without changing the verdict.
     zh, en : str
         The finding in Chinese and English, as used in ``reasons``.
@@ -43,7 +43,7 @@ class Rule:
     layer: str
     cls: str | None
     condition: str
-    verdict: str | None
+    verdict: Verdict | None
     zh: str
     en: str
     basis: str
@@ -60,7 +60,7 @@ _REPORT = [("grassland", "草原", "grassland"), ("forest", "林地", "forest")]
 
 
 def _class_rules(
-    classes: list[tuple[str, str, str]], verdict: str | None, zh: str, en: str, basis: str
+    classes: list[tuple[str, str, str]], verdict: Verdict | None, zh: str, en: str, basis: str
 ) -> list[Rule]:
     """A rule for each class, both as a ``landuse`` class and as a layer of its own.
 
@@ -80,7 +80,7 @@ RULES: tuple[Rule, ...] = (
         "redline",
         None,
         "overlap",
-        "FAIL",
+        Verdict.FAIL,
         "压占生态保护红线",
         "overlaps the ecological protection red line",
         _PREREQ,
@@ -89,18 +89,27 @@ RULES: tuple[Rule, ...] = (
         "redline",
         None,
         "touch",
-        "REVIEW",
+        Verdict.REVIEW,
         "与生态保护红线相接",
         "touches the ecological protection red line",
         _PREREQ,
     ),
-    *_class_rules(_VETO, "FAIL", "压占", "overlaps {}", _PREREQ),
+    Rule(
+        "redline",
+        None,
+        "empty",
+        Verdict.REVIEW,
+        "生态保护红线图层为空",
+        "the red-line layer is empty: nothing was checked",
+        "a check against nothing is not a pass",
+    ),
+    *_class_rules(_VETO, Verdict.FAIL, "压占", "overlaps {}", _PREREQ),
     *_class_rules(_REPORT, None, "涉及", "occupies {} (for forestry review)", _FORESTRY),
     Rule(
         "mining_blocks",
         None,
         "shared_block",
-        "REVIEW",
+        Verdict.REVIEW,
         "与其他矿山共用开采规划区块",
         "shares a mining planning block with another mine",
         _ONE_HOLDER,
@@ -109,7 +118,7 @@ RULES: tuple[Rule, ...] = (
         "mines",
         None,
         "repaired",
-        "REVIEW",
+        Verdict.REVIEW,
         "矿区范围几何已修复",
         "mining-area geometry was invalid and has been repaired; confirm the boundary",
         "the polygon measured is not the polygon filed",
@@ -118,7 +127,7 @@ RULES: tuple[Rule, ...] = (
         "mines",
         None,
         "empty",
-        "REVIEW",
+        Verdict.REVIEW,
         "矿区范围无面积",
         "mining-area boundary has no area and cannot be checked",
         "nothing to measure",
@@ -151,3 +160,8 @@ def rule_for(layer: str, condition: str, cls: str | None = None) -> Rule | None:
 def rules_table() -> list[dict[str, str | None]]:
     """The rules as plain records, for manifests."""
     return [asdict(r) for r in RULES]
+
+
+def text(rule: Rule, detail: str = "") -> str:
+    """A finding as written in ``reasons``: Chinese, English and the detail."""
+    return f"{rule.zh} {rule.en}" + (f": {detail}" if detail else "")

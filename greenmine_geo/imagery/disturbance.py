@@ -17,17 +17,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 from affine import Affine
 from scipy import ndimage
 
-from ..io.untrusted import Resampling, reproject
+from ..config.settings import RestorationSettings
+from ..crs import EQUAL_AREA, geodesic_distance_m
+from ..io.gdal import Resampling, reproject
+from ..io.untrusted import UntrustedRaster
 from .patches import find_patches
 from .zonal import coverage_fraction
+from .zone_fvc import Scene, fvc_grid, reproject_geoms
 
-__all__ = ["CommonGrid", "NewBareGround", "common_grid", "new_bare_ground", "onto"]
+__all__ = [
+    "DISTURBANCE_COLUMNS",
+    "FINDING",
+    "CommonGrid",
+    "NewBareGround",
+    "common_grid",
+    "new_bare_ground",
+    "onto",
+    "outside_disturbance",
+]
+
+#: Columns of the outside_disturbance layer (geometry in EPSG:4490 in the file).
+DISTURBANCE_COLUMNS = ["mine_id", "patch_no", "area_m2", "first_seen", "distance_m", "finding"]
+FINDING = (
+    "疑似越界开采，需实地核查 suspected mining beyond the licensed boundary: verify in the field"
+)
 
 
 @dataclass(frozen=True)
@@ -114,3 +135,72 @@ def new_bare_ground(
     )
     earliest = [dates[int(i)] for i in ndimage.minimum(first_seen, found.labels, found.ids)]
     return NewBareGround(found.geometry, found.area_m2, earliest)
+
+
+def _distance_m(geoms: np.ndarray, mine: shapely.Geometry) -> np.ndarray:
+    """Geodesic distance (m) from each EQUAL_AREA polygon to the mine, between their nearest points.
+
+    Albers distorts distances by up to ~0.5 % here, so only the nearest pair comes from it.
+    """
+    ends = shapely.get_coordinates(shapely.shortest_line(geoms, mine)).reshape(-1, 2, 2)
+    return geodesic_distance_m(
+        ends[:, 0, 0], ends[:, 0, 1], ends[:, 1, 0], ends[:, 1, 1], EQUAL_AREA
+    )
+
+
+def outside_disturbance(
+    images: list[tuple[date, UntrustedRaster, Scene]],
+    mine_ids: list[str],
+    mine_geoms: np.ndarray,
+    taken: np.ndarray,
+    s: RestorationSettings,
+) -> gpd.GeoDataFrame:
+    """New bare ground in a band of ``s.band_m`` around each mine, on the finest image's grid.
+
+    ``images``: (date, opened image, its calibration), ascending; ``mine_geoms`` and
+    ``taken`` (land that is not undisturbed: mines, zones, non-greenable) in EQUAL_AREA.
+    Returns one row per patch (:data:`DISTURBANCE_COLUMNS`), geometry in EQUAL_AREA.
+    """
+    finest = min(images, key=lambda r: abs(r[1].dataset.transform.a * r[1].dataset.transform.e))
+    grid_crs, grid_tr = finest[2].crs, finest[1].dataset.transform
+    bands = shapely.difference(shapely.buffer(mine_geoms, s.band_m), shapely.union_all(taken))
+    in_grid = reproject_geoms(bands, EQUAL_AREA, grid_crs)
+    per_image = [reproject_geoms(bands, EQUAL_AREA, scene.crs) for _, _, scene in images]
+    frames = []
+    for i, mid in enumerate(mine_ids):
+        grid = common_grid(shapely.bounds(in_grid[i]), grid_crs, grid_tr)
+        covers = []
+        for (_, raster, scene), band in zip(images, per_image, strict=True):
+            g = fvc_grid(raster, scene, [band[i]], s)
+            covers.append(onto(g.cover, g.transform, scene.crs, grid))
+        found = new_bare_ground(
+            [d for d, _, _ in images],
+            covers,
+            in_grid[i],
+            float(shapely.area(bands[i])),
+            grid,
+            bare_fvc=s.bare_fvc,
+            min_area_m2=s.min_patch_m2,
+        )
+        if not len(found.area_m2):
+            continue
+        geoms = reproject_geoms(found.geometry, grid_crs, EQUAL_AREA)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "mine_id": mid,
+                    "patch_no": np.arange(1, len(geoms) + 1),
+                    "area_m2": found.area_m2,
+                    "first_seen": [d.isoformat() for d in found.first_seen],
+                    "distance_m": _distance_m(geoms, mine_geoms[i]),
+                    "finding": FINDING,
+                    "geometry": geoms,
+                }
+            )
+        )
+    table = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=[*DISTURBANCE_COLUMNS, "geometry"])
+    )
+    return gpd.GeoDataFrame(table, geometry="geometry", crs=EQUAL_AREA)

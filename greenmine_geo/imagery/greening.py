@@ -11,36 +11,53 @@ The FVC machinery (calibration, grids, exact-weighted statistics) is in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 from affine import Affine
 
+from ..config.settings import GreeningSettings
 from ..crs import CGCS2000, EQUAL_AREA
+from ..io import results
+from ..io.manifest import read_manifest
 from ..io.untrusted import UntrustedRaster
+from ..types import StepResult
 from .patches import find_patches
-from .zone_fvc import FvcGrid, FvcSettings, Scene, ZoneStats, fvc_grid, zone_stats
+from .zone_fvc import FvcGrid, Scene, ZoneStats, fvc_grid, reproject_geoms, zone_stats
 
 __all__ = [
+    "GREENING_COLUMNS",
     "PATCH_COLUMNS",
-    "GreeningSettings",
+    "GreeningResult",
     "MineGreening",
     "Patches",
     "measure_mine",
+    "measure_mines",
     "patch_table",
 ]
 
-
-@dataclass(frozen=True)
-class GreeningSettings(FvcSettings):
-    """FVC settings plus ``min_patch_m2``: the smallest bare patch that counts as
-    "large" (400 m², the rule never defines it)."""
-
-    min_patch_m2: float = 400.0
-
+#: Columns of greening.csv, in order (the CLI contract).
+GREENING_COLUMNS = [
+    "mine_id",
+    "greenable_area_m2",
+    "vegetated_area_m2",
+    "coverage_pct",
+    "fvc_mean",
+    "reference_fvc_mean",
+    "relative_cover_pct",
+    "bare_patches",
+    "indicator6_score",
+    "vi_soil",
+    "vi_veg",
+    "notes",
+]
 
 #: Columns of the ``bare_patches`` layer (EQUAL_AREA geometry; centroid in EPSG:4490 degrees).
 PATCH_COLUMNS = [
@@ -159,6 +176,37 @@ def _bare_patches(
     return Patches(found.geometry, found.area_m2, found.mean(np.nan_to_num(grid.cover)))
 
 
+def measure_mines(
+    raster: UntrustedRaster,
+    scene: Scene,
+    ids: list[str],
+    greenable: np.ndarray,
+    rings: np.ndarray,
+    s: GreeningSettings,
+    on_grid: Callable[[MineGreening, shapely.Geometry], None] | None = None,
+) -> list[MineGreening]:
+    """Measure every mine (``greenable`` areas and ``rings`` in EQUAL_AREA), in input order.
+
+    Mines are visited from the top of the image down, so that neighbouring windows
+    share GDAL's block cache and each block is decoded about once. ``on_grid`` sees
+    each measured mine with its FVC grid and greenable area (image CRS) before the
+    grid is dropped: one mine's grid in memory at a time.
+    """
+    n = len(ids)
+    areas = shapely.area(greenable)
+    in_image = reproject_geoms(np.concatenate([greenable, rings]), EQUAL_AREA, scene.crs)
+    g_img, r_img = in_image[:n], in_image[n:]
+    top = -shapely.bounds(r_img)[:, 3] * np.sign(raster.dataset.transform.e or -1)
+    measured: list[MineGreening | None] = [None] * n
+    for i in np.argsort(top, kind="stable"):
+        m = measure_mine(raster, scene, ids[i], float(areas[i]), g_img[i], r_img[i], s)
+        if on_grid is not None and m.fvc_grid is not None:
+            on_grid(m, g_img[i])
+        m.fvc_grid = None
+        measured[i] = m
+    return [m for m in measured if m is not None]
+
+
 def patch_table(measured: list[MineGreening], crs: pyproj.CRS) -> gpd.GeoDataFrame:
     """All mines' bare patches as one table: geometry in EQUAL_AREA, centroids in EPSG:4490.
 
@@ -183,3 +231,107 @@ def patch_table(measured: list[MineGreening], crs: pyproj.CRS) -> gpd.GeoDataFra
         geometry="geometry",
         crs=EQUAL_AREA,
     )
+
+
+@dataclass
+class GreeningResult(StepResult):
+    """Indicator 6 of every mine on one image.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per mine, :data:`GREENING_COLUMNS` (``greening.csv``); mines the image
+        does not cover have a note and no score.
+    greenable : GeoDataFrame
+        Each mine's greenable area with its figures (EQUAL_AREA; EPSG:4490 once read back).
+    bare_patches : GeoDataFrame
+        Every counted bare patch (:data:`PATCH_COLUMNS`).
+    end_members, scaling :
+        The FVC end-members the scene gave and how its values became reflectance.
+    figures : dict
+        Mine id → file name of its figure in the step's directory.
+    warnings : list of str
+        What limits every mine's figures (no non-greenable layer, uncalibrated image …).
+    """
+
+    command: ClassVar[str] = "greening"
+    table: pd.DataFrame
+    greenable: gpd.GeoDataFrame
+    bare_patches: gpd.GeoDataFrame
+    end_members: dict[str, Any]
+    scaling: str
+    figures: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_measurements(
+        cls,
+        measured: list[MineGreening],
+        mine_ids: np.ndarray,
+        greenable: np.ndarray,
+        scene: Scene,
+        notes: list[str],
+        figures: dict[str, str],
+    ) -> GreeningResult:
+        """The result of :func:`measure_mines`; ``mine_ids`` keep the id field's own type,
+        ``greenable`` is in EQUAL_AREA, ``notes`` apply to every mine."""
+        rows = [
+            {
+                **{c: getattr(m, c) for c in GREENING_COLUMNS[1:7]},  # areas, cover, FVC
+                "bare_patches": m.bare_patches if m.patches is not None else np.nan,
+                "indicator6_score": m.indicator6_score,
+                "vi_soil": scene.end_members.soil,
+                "vi_veg": scene.end_members.veg,
+                "notes": "; ".join(m.notes + notes),
+            }
+            for m in measured
+        ]
+        table = pd.DataFrame(rows, columns=GREENING_COLUMNS[1:])
+        table.insert(0, "mine_id", mine_ids)
+        shown = ["mine_id", "greenable_area_m2", "coverage_pct", "bare_patches", "indicator6_score"]
+        layer = gpd.GeoDataFrame(table[shown], geometry=gpd.GeoSeries(greenable, crs=EQUAL_AREA))
+        return cls(
+            table,
+            layer,
+            patch_table(measured, scene.crs),
+            asdict(scene.end_members),
+            scene.scaling,
+            figures,
+            notes,
+        )
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "mines": len(self.table),
+            "measured": int(self.table["indicator6_score"].notna().sum()),
+            "with_bare_patches": int((self.table["bare_patches"] > 0).sum()),
+        }
+
+    def write(self, out_dir: Path) -> list[Path]:
+        layers = {"greenable": self.greenable, "bare_patches": self.bare_patches}
+        return [
+            results.write_csv(self.table, out_dir / "greening.csv"),
+            results.write_gpkg(layers, out_dir / "greening.gpkg"),
+        ]
+
+    def manifest_record(self) -> dict[str, Any]:
+        used = {"end_members_used": self.end_members, "scaling": self.scaling}
+        return {"parameters": used, "figures": self.figures}
+
+    @classmethod
+    def read(cls, out_dir: Path) -> GreeningResult:
+        """The result a finished greening step wrote into ``out_dir`` (geometries in EPSG:4490)."""
+        manifest = read_manifest(out_dir) or {}
+        used = manifest.get("parameters", {})
+        table = pd.read_csv(
+            out_dir / "greening.csv", dtype={"mine_id": str}, keep_default_na=False, na_values=[""]
+        )
+        return cls(
+            table,
+            gpd.read_file(out_dir / "greening.gpkg", layer="greenable"),
+            gpd.read_file(out_dir / "greening.gpkg", layer="bare_patches"),
+            used.get("end_members_used", {}),
+            used.get("scaling", ""),
+            manifest.get("figures", {}),
+            manifest.get("warnings", []),
+        )

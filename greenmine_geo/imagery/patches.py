@@ -16,7 +16,7 @@ from affine import Affine
 from scipy import ndimage
 
 from ..geometry import grouped_union
-from ..io.untrusted import shapes
+from ..io.gdal import shapes
 
 __all__ = ["PixelPatches", "find_patches"]
 

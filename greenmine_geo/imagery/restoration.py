@@ -33,9 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["STATUSES", "Plan", "ZoneProgress", "progress"]
+from ..types import ZoneStatus
 
-STATUSES = ("done", "on_track", "lagging", "not_started", "insufficient_data")
+__all__ = ["Plan", "ZoneProgress", "progress"]
 
 #: Horizon of ΔIR, R80P and RRI (years after the start).
 HORIZON_YEARS = 5
@@ -79,7 +79,7 @@ class Plan:
 class ZoneProgress:
     """Metrics and plan status of one zone (FVC units; years)."""
 
-    status: str
+    status: ZoneStatus
     reason: str
     trend_per_year: float = math.nan
     trend_p: float = math.nan
@@ -130,20 +130,20 @@ def progress(
     reference = np.asarray(reference, dtype=float)
     observed = np.isfinite(fvc)
     if start_year is None:
-        return ZoneProgress("not_started", "no restoration start year is recorded")
+        return ZoneProgress(ZoneStatus.NOT_STARTED, "no restoration start year is recorded")
     last = int(years[observed].max()) if observed.any() else None
     if last is None:
-        return ZoneProgress("insufficient_data", "no usable observation")
+        return ZoneProgress(ZoneStatus.INSUFFICIENT_DATA, "no usable observation")
     if start_year > last:
         return ZoneProgress(
-            "not_started", f"restoration starts in {start_year}; the last observation is {last}"
+            ZoneStatus.NOT_STARTED,
+            f"restoration starts in {start_year}; the last observation is {last}",
         )
     use = observed & (years >= start_year)
     y, v = years[use], fvc[use]
     target, source = _target(reference[use], plan)
-    out = ZoneProgress("", "", target_fvc=target, target_source=source)
+    out = ZoneProgress(ZoneStatus.INSUFFICIENT_DATA, "", target_fvc=target, target_source=source)
     if len(y) < 3:
-        out.status = "insufficient_data"
         out.reason = f"{len(y)} observed year(s) since the start in {start_year}; a trend needs 3"
         return out
     slope, intercept = stats.theilslopes(v, y)[:2]
@@ -169,18 +169,18 @@ def progress(
     rising = slope > 0 and out.trend_p < ALPHA
     trend_text = f"Theil-Sen {slope:+.3f}/yr, Mann-Kendall p = {out.trend_p:.2g}"
     if math.isfinite(goal) and len(v) >= hold and (v[-hold:] >= goal).all():
-        out.status = "done"
+        out.status = ZoneStatus.DONE
         out.reason = f"FVC ≥ {goal:.2f} ({source if plan else '0.8 × ' + source}) in the last {hold} observed years"
     elif plan is not None:
         planned = plan.planned(last, start_year, start_fvc)
         on_plan = now >= planned - PLAN_TOLERANCE
-        out.status = "on_track" if on_plan else "lagging"
+        out.status = ZoneStatus.ON_TRACK if on_plan else ZoneStatus.LAGGING
         out.reason = (
             f"fitted FVC {now:.2f} in {last} against {planned:.2f} planned "
             f"(target {plan.target:.2f} by {plan.target_year}); {trend_text}"
         )
     else:
-        out.status = "on_track" if rising else "lagging"
+        out.status = ZoneStatus.ON_TRACK if rising else ZoneStatus.LAGGING
         out.reason = (
             f"{'significant rise' if rising else 'no significant rise'} since {start_year} "
             f"({trend_text}); no plan target, goal 0.8 × {source}"

@@ -11,14 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..io.untrusted import (
-    UntrustedRaster,
-    Window,
-    WindowError,
-    from_bounds,
-    geometry_mask,
-    window_transform,
-)
+from ..io.gdal import Window, WindowError, from_bounds, geometry_mask, window_transform
+from ..io.untrusted import UntrustedRaster
 
 __all__ = ["AoiScan", "ImageScan", "scan_aoi", "scan_image"]
 
@@ -125,6 +119,48 @@ class AoiScan:
     ndvi_hist: np.ndarray | None
 
 
+def _count_strip(
+    data: np.ndarray,
+    valid: np.ndarray,
+    in_aoi: np.ndarray,
+    in_mine: np.ndarray,
+    counts: dict[str, int],
+    hist: np.ndarray | None,
+    bands: dict[str, int],
+    limits: tuple[float, np.ndarray | None, int | None, float],
+) -> None:
+    """Add one strip's pixels to ``counts`` and ``hist`` (see :func:`scan_aoi`).
+
+    ``limits``: the dtype's top value (saturation), the bright floor per band (cloud),
+    the QA band and the low-NDVI threshold of green-looking pixels.
+    """
+    top, bright, qa_band, green_low_ndvi = limits
+    counts["aoi"] += int(in_aoi.sum())
+    counts["valid"] += int((in_aoi & valid).sum())
+    counts["mine"] += int(in_mine.sum())
+    counts["nodata"] += int((in_mine & ~valid).sum())
+    counts["sat"] += int((in_mine & valid & (data >= top).any(axis=0)).sum())
+    if bright is not None and np.isfinite(bright).all():
+        mean = data.mean(axis=0)
+        flat = (data.max(axis=0) - data.min(axis=0)) <= 0.2 * np.maximum(mean, 1e-9)
+        is_bright = (data >= bright[:, None, None]).all(axis=0)
+        counts["cloud"] += int((in_mine & valid & is_bright & flat).sum())
+    if qa_band is not None:
+        qa = data[qa_band - 1]
+        counts["qa"] += int((in_mine & valid & np.isin(qa, (3, 8, 9, 10, 11))).sum())
+    if hist is not None:
+        red, nir = data[bands["red"] - 1], data[bands["nir"] - 1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ndvi = (nir - red) / (nir + red)
+        ok = in_aoi & valid & np.isfinite(ndvi)
+        hist += np.histogram(ndvi[ok], _NDVI_BINS)[0]
+        if {"green", "blue"} <= bands.keys():
+            g, b = data[bands["green"] - 1], data[bands["blue"] - 1]
+            green = ok & (g > red * 1.05) & (g > b * 1.05)
+            counts["green"] += int(green.sum())
+            counts["green_low"] += int((green & (ndvi < green_low_ndvi)).sum())
+
+
 def scan_aoi(
     raster: UntrustedRaster,
     aoi,  # noqa: ANN001 - shapely geometry in the image's CRS
@@ -133,8 +169,15 @@ def scan_aoi(
     bands: dict[str, int],
     percentiles: np.ndarray,
     qa_band: int | None,
+    green_low_ndvi: float,
 ) -> AoiScan:
-    """Stream the AOI's window; rasterise the AOI and the mine per strip (pixel centres)."""
+    """Stream the AOI's window; rasterise the AOI and the mine per strip (pixel centres).
+
+    Pixels are counted as nodata, saturated (the dtype's top value), cloud-like (bright
+    in every band and spectrally flat), QA cloud (Sentinel-2 SCL classes 3, 8-11);
+    green-looking pixels (green above red and blue by 5 %) with NDVI under
+    ``green_low_ndvi`` are counted apart: vegetation by colour but not by NIR.
+    """
     ds = raster.dataset
     full = Window(0, 0, ds.width, ds.height)
     try:
@@ -149,6 +192,7 @@ def scan_aoi(
     dtype = np.dtype(ds.dtypes[0])
     top = np.iinfo(dtype).max if np.issubdtype(dtype, np.integer) else np.inf
     bright = percentiles[:, 2] * 0.95 if percentiles.size else None
+    limits = (float(top), bright, qa_band, green_low_ndvi)
     if win is not None and win.width > 0 and win.height > 0:
         row_bytes = int(win.width) * ds.count * dtype.itemsize
         step = max(int(raster.limits.window_bytes // max(row_bytes, 1)), 1)
@@ -164,31 +208,9 @@ def scan_aoi(
                 continue
             raw = raster.read(w)
             valid = raster.read_valid(w, raw)
-            data = raw.astype(np.float64)
-            counts["aoi"] += int(in_aoi.sum())
-            counts["valid"] += int((in_aoi & valid).sum())
-            counts["mine"] += int(in_mine.sum())
-            counts["nodata"] += int((in_mine & ~valid).sum())
-            counts["sat"] += int((in_mine & valid & (data >= top).any(axis=0)).sum())
-            if bright is not None and np.isfinite(bright).all():
-                mean = data.mean(axis=0)
-                flat = (data.max(axis=0) - data.min(axis=0)) <= 0.2 * np.maximum(mean, 1e-9)
-                is_bright = (data >= bright[:, None, None]).all(axis=0)
-                counts["cloud"] += int((in_mine & valid & is_bright & flat).sum())
-            if qa_band is not None:
-                qa = data[qa_band - 1]
-                counts["qa"] += int((in_mine & valid & np.isin(qa, (3, 8, 9, 10, 11))).sum())
-            if hist is not None:
-                red, nir = data[bands["red"] - 1], data[bands["nir"] - 1]
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    ndvi = (nir - red) / (nir + red)
-                ok = in_aoi & valid & np.isfinite(ndvi)
-                hist += np.histogram(ndvi[ok], _NDVI_BINS)[0]
-                if {"green", "blue"} <= bands.keys():
-                    g, b = data[bands["green"] - 1], data[bands["blue"] - 1]
-                    green = ok & (g > red * 1.05) & (g > b * 1.05)
-                    counts["green"] += int(green.sum())
-                    counts["green_low"] += int((green & (ndvi < 0.2)).sum())
+            _count_strip(
+                raw.astype(np.float64), valid, in_aoi, in_mine, counts, hist, bands, limits
+            )
     return AoiScan(
         counts["aoi"],
         counts["valid"],

@@ -20,42 +20,29 @@ import pyproj
 import shapely
 from affine import Affine
 
+from ..config.settings import FvcSettings
 from ..errors import InputError
-from ..io.untrusted import UntrustedRaster, Window, WindowError, from_bounds, window_transform
+from ..io.gdal import Window, WindowError, from_bounds, window_transform
+from ..io.untrusted import UntrustedRaster
 from .indices import EndMembers, end_members, fvc, to_reflectance, vegetation_index
 from .zonal import coverage_fraction
 
 __all__ = [
-    "check_measurable",
-    "reproject_geoms",
+    "NO_BARE_SOIL_NDVI",
     "FvcGrid",
-    "FvcSettings",
     "Scene",
     "ZoneStats",
+    "check_measurable",
     "fvc_grid",
+    "reproject_geoms",
     "scene_calibration",
+    "scene_notes",
     "zone_stats",
 ]
 
-
-@dataclass(frozen=True)
-class FvcSettings:
-    """Parameters of an FVC measurement (all reported with the result).
-
-    ``bands``: 1-based band numbers of red and NIR; ``index``: ndvi, savi or
-    msavi2; ``vegetated_fvc``: FVC at or above which a pixel is vegetated (0.3);
-    ``bare_fvc``: FVC below which it is bare (0.1); ``reference_ring_m``: width
-    of the reference ring around a zone (500 m); ``percentiles`` or
-    ``end_members`` (soil, vegetation index values): how FVC is scaled.
-    """
-
-    bands: dict[str, int] = field(default_factory=lambda: {"red": 3, "nir": 4})
-    index: str = "ndvi"
-    vegetated_fvc: float = 0.3
-    bare_fvc: float = 0.1
-    reference_ring_m: float = 500.0
-    percentiles: tuple[float, float] = (5.0, 95.0)
-    end_members: tuple[float, float] | None = None
+#: In reflectance, a soil end-member NDVI above this means the scene's soil percentile is
+#: sparse vegetation, not bare soil.
+NO_BARE_SOIL_NDVI = 0.3
 
 
 @dataclass
@@ -129,6 +116,29 @@ def scene_calibration(
         vi = vegetation_index(r, n, s.index)
         em = end_members(vi, r, n, percentiles=s.percentiles, given=s.end_members)
     return Scene(pyproj.CRS.from_user_input(ds.crs), dark, sentinel2, scaling, em, cloud_floor)
+
+
+def scene_notes(scene: Scene, s: FvcSettings) -> list[str]:
+    """What limits every measurement on the scene: uncalibrated values, unusable end-members."""
+    notes = []
+    if "uncalibrated" in scene.scaling:
+        notes.append(f"image is {scene.scaling}")
+    em = scene.end_members
+    if em.degenerate:
+        notes.append(
+            f"end-members are degenerate (soil {em.soil:.3f}, vegetation {em.veg:.3f}): FVC is unreliable"
+        )
+    elif (
+        s.index == "ndvi"
+        and em.source.startswith("scene percentiles")
+        and "uncalibrated" not in scene.scaling  # NDVI of soil in DN depends on band gains
+        and em.soil > NO_BARE_SOIL_NDVI
+    ):
+        notes.append(
+            f"the scene has no clearly bare soil (soil end-member NDVI {em.soil:.2f}): "
+            "FVC understates cover here, in the mine and the reference ring alike"
+        )
+    return notes
 
 
 def _sample_windows(raster: UntrustedRaster, lattice: int) -> list[Window]:
@@ -314,7 +324,7 @@ def zone_stats(
     )
 
 
-def check_measurable(raster: UntrustedRaster, image: object, s: FvcSettings) -> pyproj.CRS:
+def check_measurable(raster: UntrustedRaster, s: FvcSettings) -> pyproj.CRS:
     """The image's CRS, after checking it has one and the bands ``s`` names.
 
     Raises
@@ -324,12 +334,14 @@ def check_measurable(raster: UntrustedRaster, image: object, s: FvcSettings) -> 
     """
     if not raster.dataset.crs:
         raise InputError(
-            f"{image} has no CRS; it cannot be placed over the mines (see greenmine review-imagery)"
+            f"{raster.path} has no CRS; it cannot be placed over the mines (see greenmine review-imagery)"
         )
     count = raster.dataset.count
-    bad = {k: v for k, v in s.bands.items() if not 1 <= v <= count}
+    bad = ", ".join(f"{k}={v}" for k, v in s.bands.items() if not 1 <= v <= count)
     if bad:
-        raise InputError(f"--bands {bad}: {image} has {count} bands")
+        raise InputError(
+            f"bands {bad} do not exist: {raster.path} has {count} bands; give band numbers 1-{count}"
+        )
     return pyproj.CRS.from_user_input(raster.dataset.crs)
 
 
