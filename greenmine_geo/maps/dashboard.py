@@ -15,41 +15,28 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from ..io.run_results import RunResults
+from ..checks.targets import QUOTA_2025, TARGET_2028, on_green_list
+from ..run_results import RunResults
 from .atlas import leagues
 from .print_maps import A4_LANDSCAPE, cjk_font
 from .styles import VERDICT_STYLE
 
-__all__ = ["QUOTA_2025", "TARGET_2028", "dashboard_figure", "league_table"]
+__all__ = ["DASHBOARD_COLUMNS", "dashboard_figure", "league_table"]
 
-#: 专栏6: mines in force by 2025 per league/city (geothermal excluded).
-QUOTA_2025: dict[str, int] = {
-    "呼和浩特市": 60,
-    "包头市": 90,
-    "乌海市": 50,
-    "赤峰市": 680,
-    "通辽市": 220,
-    "鄂尔多斯市": 600,
-    "呼伦贝尔市": 170,
-    "巴彦淖尔市": 200,
-    "乌兰察布市": 160,
-    "兴安盟": 130,
-    "锡林郭勒盟": 310,
-    "阿拉善盟": 210,
+#: Dashboard table columns shown on the page: column → heading.
+DASHBOARD_COLUMNS = {
+    "league_city": "盟市 league/city",
+    "mines": "在期矿山 mines",
+    "quota_2025": "2025指标 quota",
+    "quota_used_pct": "占指标 % of quota",
+    "large": "大型 large",
+    "large_green_pct": "大型达标 % on list",
+    "large_gap": "距90%差 to add",
+    "medium": "中型 medium",
+    "medium_green_pct": "中型达标 % on list",
+    "medium_gap": "距80%差 to add",
+    **{str(verdict): f"{zh} {en}" for verdict, (_, zh, en) in VERDICT_STYLE.items()},
 }
-#: 002 §一: share of large / medium mines on the green-mine list by the end of 2028.
-TARGET_2028: dict[str, float] = {"大型": 0.90, "中型": 0.80}
-_YES = {"是", "yes", "y", "true", "1", "已入库", "国家级", "自治区级"}
-_GREEN_FIELDS = ("green_mine", "绿色矿山", "in_green_list")
-
-
-def _green(info: pd.DataFrame | None) -> pd.Series | None:
-    if info is None:
-        return None
-    field = next((f for f in _GREEN_FIELDS if f in info.columns), None)
-    if field is None:
-        return None
-    return info[field].astype(str).str.strip().str.lower().isin(_YES)
 
 
 def league_table(res: RunResults) -> pd.DataFrame:
@@ -72,12 +59,14 @@ def league_table(res: RunResults) -> pd.DataFrame:
         mines = mines.join(
             info[[c for c in ("mineral", "scale") if c in info.columns]], on="mine_id"
         )
-        green = _green(info)
+        green = on_green_list(info)
         if green is not None:
             mines = mines.join(green.rename("on_list"), on="mine_id")
     if "mineral" in mines.columns:
         mines = mines[~mines["mineral"].astype(str).str.contains("地热")]
     rows = []
+    if "league_city" not in mines.columns:  # checked without an admin layer: no league known
+        mines = mines.assign(league_city="")
     for league, quota in QUOTA_2025.items():
         here = mines[mines["league_city"] == league]
         row: dict[str, object] = {
@@ -99,7 +88,7 @@ def league_table(res: RunResults) -> pd.DataFrame:
                 max(0, math.ceil(target * n - 1e-9) - listed) if listed is not None else math.nan
             )
         for verdict in VERDICT_STYLE:
-            row[verdict] = (
+            row[str(verdict)] = (
                 int((here["verdict"] == verdict).sum()) if "verdict" in here.columns else 0
             )
         rows.append(row)

@@ -13,7 +13,7 @@ import folium
 import geopandas as gpd
 
 from ..checks.prerequisite import PrerequisiteResult
-from ..io.run_results import RunResults
+from ..run_results import RunResults
 from .atlas import atlas_map
 
 __all__ = ["prerequisite_map"]

@@ -15,6 +15,7 @@ import html
 import re
 from functools import cache
 from pathlib import Path
+from typing import TypeGuard
 
 import folium
 import geopandas as gpd
@@ -25,13 +26,11 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from ..crs import CGCS2000
+from .styles import BASE_MAP, PAPER_BACKGROUND
 
-__all__ = ["add_legend", "display_frame", "meeting", "offline_map"]
+__all__ = ["add_legend", "display_frame", "has_rows", "meeting", "offline_map"]
 
 _ASSETS = Path(__file__).parent / "assets" / "leaflet"
-#: Map background behind the offline base: a pale paper colour, not Leaflet's tile grey.
-BACKGROUND = "#f3f0e8"
-
 
 #: folium builds popup HTML with jQuery's ``$(html)[0]``, its only use of jQuery in these maps:
 #: this stands in for it (an HTML string → a one-element list), so jQuery is not needed.
@@ -63,6 +62,11 @@ def display_frame(gdf: gpd.GeoDataFrame, tolerance_deg: float = 0.0) -> gpd.GeoD
         if col != out.geometry.name and out[col].dtype.kind == "f":
             out[col] = out[col].round(2)
     return out
+
+
+def has_rows(gdf: gpd.GeoDataFrame | None) -> TypeGuard[gpd.GeoDataFrame]:
+    """Whether ``gdf`` is a frame with at least one row (None and empty frames are not)."""
+    return gdf is not None and len(gdf) > 0
 
 
 def meeting(gdf: gpd.GeoDataFrame | None, area: shapely.Geometry) -> gpd.GeoDataFrame | None:
@@ -104,20 +108,21 @@ def offline_map(
     header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js")
     header.add_child(Element(f"<script>{_JQUERY_SHIM}</script>"), name="jquery_shim")
     header.add_child(
-        Element(f"<style>.leaflet-container {{ background: {BACKGROUND}; }}</style>"),
+        # behind the offline base: a pale paper colour, not Leaflet's tile grey
+        Element(f"<style>.leaflet-container {{ background: {PAPER_BACKGROUND}; }}</style>"),
         name="greenmine_background",
     )
-    offline = folium.FeatureGroup(name="离线底图 offline base map", overlay=False, control=True)
-    if base is not None and len(base):
+    offline = folium.FeatureGroup(name=BASE_MAP.label, overlay=False, control=True)
+    if has_rows(base):
         shown = display_frame(base, 2e-3)
         fields = [base_label] if base_label and base_label in shown.columns else []
         folium.GeoJson(
             shown[[*fields, shown.geometry.name]],
             style_function=lambda _f: {
-                "color": "#9e9e9e",
+                "color": BASE_MAP.stroke,
                 "weight": 0.8,
-                "fillColor": "#fbfaf6",
-                "fillOpacity": 1.0,
+                "fillColor": BASE_MAP.fill,
+                "fillOpacity": BASE_MAP.opacity,
             },
             tooltip=folium.GeoJsonTooltip(fields=fields) if fields else None,
         ).add_to(offline)
