@@ -1,4 +1,8 @@
-"""Running pipeline files: the step registry and the runner."""
+"""Running pipeline files: the step registry and the runner.
+
+Each step type maps to its ``run(params, ctx)``; the command line, notebooks and the
+Python API call the same functions with the same parameter models.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +11,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .config import Pipeline, load_pipeline
+from .config import MapsParams, Pipeline, StepParams, load_pipeline
 from .io.atomic import atomic_output, clear_stale_manifest
 from .io.cache import default_cache_dir
 from .progress import NullProgress, Progress
-from .steps.greening import run_greening_step
-from .steps.maps import run_maps_step
-from .steps.outcome import StepOutcome
-from .steps.prerequisite import run_prerequisite
-from .steps.restoration import run_restoration_step
-from .steps.review import run_review_step
+from .steps import atlas, greening, prerequisite, restoration, review
+from .steps.skeleton import StepContext
+from .types import StepResult
 
 __all__ = ["STEPS", "run_pipeline", "run_pipeline_file"]
 
-StepFunction = Callable[..., StepOutcome]
-
-#: Step type → function(params, out_dir, *, cache_dir, progress).
-STEPS: dict[str, StepFunction] = {
-    "prerequisite": run_prerequisite,
-    "greening": run_greening_step,
-    "restoration": run_restoration_step,
-    "review": run_review_step,
-    "maps": run_maps_step,
+#: Step type → its ``run(params, ctx)``.
+STEPS: dict[str, Callable[..., StepResult]] = {
+    "prerequisite": prerequisite.run,
+    "greening": greening.run,
+    "restoration": restoration.run,
+    "review": review.run,
+    "maps": atlas.run,
 }
 
 
@@ -39,33 +38,31 @@ def run_pipeline(
     *,
     cache_dir: Path | None = None,
     progress: Progress | None = None,
-) -> list[StepOutcome]:
-    """Run every step in order; each writes into ``OUT/<step name>/``.
+) -> list[tuple[Path, StepResult]]:
+    """Run every step in order; each writes into ``OUT/<step name>/`` (the maps step into OUT).
 
     ``out`` defaults to the pipeline's ``out`` (relative to ``base``), else
-    ``out/<pipeline name>``. A top-level ``OUT/manifest.json`` listing the steps
-    is written last.
+    ``out/<pipeline name>``. A top-level ``OUT/manifest.json`` listing the steps is
+    written last. Returns each step's output directory and result.
     """
     out = out or (base / pipeline.out if pipeline.out else Path("out") / pipeline.name)
     clear_stale_manifest(out)
-    outcomes: list[StepOutcome] = []
+    done: list[tuple[Path, StepResult]] = []
     record: list[dict[str, Any]] = []
     for step in pipeline.steps:
-        sub = out / (step.name or step.step)
-        params = step.resolved(base)
-        outcome = STEPS[step.step](
-            params,
-            sub,
-            cache_dir=cache_dir or default_cache_dir(),
-            progress=progress or NullProgress(),
-        )
-        outcomes.append(outcome)
+        params: StepParams = step.resolved(base)
+        sub = out if step.step == "maps" else out / (step.name or step.step)
+        if step.step == "maps":
+            params = MapsParams(results=str(out))
+        ctx = StepContext(sub, cache_dir or default_cache_dir(), progress or NullProgress())
+        result = STEPS[step.step](params, ctx)
+        done.append((sub, result))
         record.append(
             {
                 "step": step.step,
-                "out": sub.name,
-                "summary": outcome.summary,
-                "warnings": outcome.warnings,
+                "out": step.name or step.step,
+                "summary": result.summary(),
+                "warnings": result.warnings,
             }
         )
     with atomic_output(out / "manifest.json") as tmp:
@@ -73,12 +70,12 @@ def run_pipeline(
             json.dumps({"pipeline": pipeline.name, "steps": record}, ensure_ascii=False, indent=2),
             "utf-8",
         )
-    return outcomes
+    return done
 
 
 def run_pipeline_file(
     path: str | Path, out: Path | None = None, **kwargs: Any
-) -> list[StepOutcome]:
+) -> list[tuple[Path, StepResult]]:
     """Load a pipeline file and run it (see :func:`run_pipeline`)."""
     pipeline, base = load_pipeline(path)
     return run_pipeline(pipeline, base, out, **kwargs)

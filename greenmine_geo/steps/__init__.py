@@ -1,1 +1,4 @@
-"""Pipeline steps: read inputs (io), run a check, write outputs (io). Shared by CLI and pipelines."""
+"""Pipeline steps: each a ``run(params, ctx) -> XResult`` in the skeleton of :mod:`.skeleton`.
+
+Shared by the command line, pipeline files, notebooks and the Python API.
+"""

@@ -1,0 +1,32 @@
+"""``greenmine maps``: the atlas of a results directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..config import MapsParams
+from .options import build, out_option, step_context
+from .terminal import echo_result
+
+__all__ = ["maps"]
+
+
+@click.command()
+@click.option(
+    "--results",
+    "results",
+    required=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="A results directory (the --out of greenmine run).",
+)
+@out_option
+def maps(results: str, out_dir: Path) -> None:
+    """Interactive maps (province and each league/city, offline), print maps, reports and an index page."""
+    from ..steps import atlas
+
+    if not Path(results).is_dir():
+        raise click.BadParameter(f"--results {results} is not a directory")
+    params = build(MapsParams, results=results)
+    echo_result(out_dir, atlas.run(params, step_context(out_dir)))

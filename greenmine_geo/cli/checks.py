@@ -1,0 +1,70 @@
+"""``greenmine check prerequisite``: the overlay check of mining areas (先决条件: 矿区范围)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from ..config import PrerequisiteParams
+from .options import (
+    build,
+    cache_option,
+    field_option,
+    mines_option,
+    out_option,
+    progress_option,
+    step_context,
+)
+from .terminal import echo_result
+
+__all__ = ["check"]
+
+
+def _layers(_ctx: click.Context, _param: click.Parameter, values: Sequence[str]) -> dict[str, str]:
+    """``NAME=PATH`` options → {name: path}; each name once."""
+    layers: dict[str, str] = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise click.BadParameter(f"{value!r} is not NAME=PATH (e.g. landuse=data/landuse.gpkg)")
+        if name in layers or name == "redline":
+            raise click.BadParameter(f"layer name {name!r} is given twice; give each layer once")
+        layers[name] = path
+    return layers
+
+
+@click.group()
+def check() -> None:
+    """Overlay checks."""
+
+
+@check.command("prerequisite")
+@mines_option("Mine boundaries (PATH or PATH:LAYER); repeat for several files in different CRSs.")
+@click.option("--id-field", required=True, help="Field holding the mine id.")
+@click.option("--redline", required=True, help="Ecological protection red-line layer.")
+@click.option(
+    "--layer",
+    "layers",
+    multiple=True,
+    callback=_layers,
+    metavar="NAME=PATH",
+    help="Another layer: landuse, farmland, nature_reserve, grassland, forest, key_zones, "
+    "exploration_blocks, mining_blocks, admin, or any name (reported only).",
+)
+@field_option(PrerequisiteParams, "exemptions", type=click.Path(dir_okay=False))
+@field_option(PrerequisiteParams, "tolerance_m")
+@field_option(PrerequisiteParams, "boundary_datum")
+@out_option
+@cache_option
+@progress_option
+def check_prerequisite(
+    out_dir: Path, cache_dir: Path | None, progress: bool, **values: object
+) -> None:
+    """Check mining areas against the red line and planning layers (先决条件: 矿区范围)."""
+    from ..steps import prerequisite
+
+    params = build(PrerequisiteParams, **values)
+    ctx = step_context(out_dir, cache_dir=cache_dir, progress=progress)
+    echo_result(out_dir, prerequisite.run(params, ctx))

@@ -1,0 +1,217 @@
+"""The atlas step: a results directory → maps, print maps, dashboard, reports and an index page.
+
+Reads what a run wrote (``greenmine run`` or single commands into one directory,
+:func:`~greenmine_geo.run_results.load_results`) and writes into the output directory
+``maps/province.html`` and ``maps/league_<盟市>.html`` for each league or city with mines
+(offline), ``maps/print/`` (A4 PNG and PDF of each league/city and each mine),
+``maps/dashboard.*``, ``reports/<mine>.html`` and, last, ``index.html`` linking them all.
+The atlas keeps no manifest of its own: it is a view of steps that have theirs, and
+``index.html``, written last, marks it complete. File names come from ids through
+:func:`~greenmine_geo.io.naming.file_names`.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from ..config import MapsParams
+from ..io import results
+from ..io.naming import file_names
+from ..maps.atlas import atlas_map, leagues
+from ..maps.dashboard import DASHBOARD_COLUMNS, dashboard_figure, league_table
+from ..maps.print_maps import league_print_map, mine_print_map
+from ..report.mine_report import mine_ids, mine_report_html
+from ..report.render import render
+from ..run_results import RunResults, load_results
+from ..types import StepResult
+from .skeleton import StepContext
+
+__all__ = ["AtlasResult", "run"]
+
+
+@dataclass
+class AtlasResult(StepResult):
+    """The pages of the atlas (paths inside the output directory)."""
+
+    command: ClassVar[str] = "maps"
+    interactive: list[Path]
+    prints: list[Path]
+    reports: dict[str, Path]
+    dashboard: list[Path]
+    index: Path
+    warnings: list[str] = field(default_factory=list)
+
+    def write(self, out_dir: Path) -> list[Path]:
+        """Nothing more: the atlas's pages are written as they are drawn."""
+        return []
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "interactive_maps": len(self.interactive),
+            "print_maps": len(self.prints) // 2,
+            "reports": len(self.reports),
+        }
+
+
+def _leagues_with_mines(res: RunResults) -> list[str]:
+    """Leagues/cities that hold at least one mine (mines outside every league have none)."""
+    if res.mines is None or "league_city" not in res.mines.columns:
+        return []
+    return sorted({str(v) for v in res.mines["league_city"].dropna() if str(v).strip()})
+
+
+def _print_jobs(res: RunResults, folder: Path, jobs: list[tuple[str, str, str]]) -> list[Path]:
+    """Draw ``jobs`` ((kind, key, file stem): ("league", name, …) or ("mine", id, …)) as PNG
+    (150 dpi) and PDF."""
+    written = []
+    for kind, key, stem in jobs:
+        fig = league_print_map(res, key) if kind == "league" else mine_print_map(res, key)
+        for suffix in (".png", ".pdf"):
+            written.append(results.write_figure(fig, folder / f"{stem}{suffix}", dpi=150))
+    return written
+
+
+def _print_maps(res: RunResults, folder: Path) -> tuple[list[Path], dict[str, Path]]:
+    """PNG and PDF of each league/city with mines and of each mine, drawn by one worker per
+    core; returns every file and each mine's PNG.
+
+    Workers come from the fork server (never a plain fork of this process, see
+    io/isolation.py); each gets an interleaved share of the maps.
+    """
+    if res.mines is None:
+        return [], {}
+    league_names = file_names(_leagues_with_mines(res) if "admin" in res.context else [], "league_")
+    mine_names = file_names(mine_ids(res), "mine_")
+    jobs = [("league", k, stem) for k, stem in league_names.items()]
+    jobs += [("mine", k, stem) for k, stem in mine_names.items()]
+    workers = min(os.cpu_count() or 1, 4, max(len(jobs) // 8, 1))
+    if workers == 1:
+        written = _print_jobs(res, folder, jobs)
+    else:
+        shares = [jobs[k::workers] for k in range(workers)]
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            done = pool.map(_print_jobs, [res] * workers, [folder] * workers, shares)
+            written = sorted(p for part in done for p in part)
+    return written, {k: folder / f"{stem}.png" for k, stem in mine_names.items()}
+
+
+def _reports(res: RunResults, out_dir: Path, prints: dict[str, Path]) -> dict[str, Path]:
+    """A report page per mine the run knows, with its print map."""
+    folder = out_dir / "reports"
+    names = file_names(mine_ids(res), suffix=".html")
+    return {
+        mine_id: results.write_text(
+            mine_report_html(res, mine_id, folder, out_dir / "index.html", prints.get(mine_id)),
+            folder / name,
+        )
+        for mine_id, name in names.items()
+    }
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return "—" if math.isnan(value) else f"{value:,.0f}"
+    return str(value)
+
+
+def _dashboard(res: RunResults, folder: Path) -> list[Path]:
+    """dashboard.png/.pdf (choropleth and table), dashboard.csv and dashboard.html."""
+    table = league_table(res)
+    fig = dashboard_figure(res, table)
+    page = render(
+        "dashboard.html",
+        head=list(DASHBOARD_COLUMNS.values()),
+        rows=[[_cell(r[c]) for c in DASHBOARD_COLUMNS] for _, r in table.iterrows()],
+        has_list_field=bool(table["large_green"].notna().any()),
+    )
+    return [
+        results.write_figure(fig, folder / "dashboard.png", dpi=150),
+        results.write_figure(fig, folder / "dashboard.pdf"),
+        results.write_csv(table, folder / "dashboard.csv"),
+        results.write_text(page, folder / "dashboard.html"),
+    ]
+
+
+def _interactive(
+    res: RunResults, out_dir: Path, reports: dict[str, Path]
+) -> list[tuple[str, Path]]:
+    """The province map and one map per league/city with mines: (label, file) each."""
+    href = {mid: os.path.relpath(p, out_dir / "maps") for mid, p in reports.items()}
+    title = "内蒙古自治区 绿色矿山 总览 Inner Mongolia overview"
+    maps = [
+        ("全区总览 province overview", atlas_map(res, title=title, report_href=href), "province")
+    ]
+    admin = res.context.get("admin")
+    if admin is not None and res.mines is not None and "league_city" in admin.columns:
+        shown = _leagues_with_mines(res)
+        polys = leagues(admin).to_crs("EPSG:4490")
+        names = file_names(shown, "league_")
+        for row in polys[polys["league_city"].isin(shown)].itertuples():
+            league = str(row.league_city)
+            fmap = atlas_map(
+                res, area=row.geometry, title=f"{league} 绿色矿山 green mines", report_href=href
+            )
+            maps.append((league, fmap, names[league]))
+    return [
+        (label, results.write_text(fmap.get_root().render(), out_dir / "maps" / f"{stem}.html"))
+        for label, fmap, stem in maps
+    ]
+
+
+def _index(res: RunResults, out_dir: Path, sections: dict[str, list[tuple[str, Path]]]) -> Path:
+    """The landing page: every map, dashboard, print map and report, and each step's files."""
+
+    def href(path: Path) -> str:
+        return os.path.relpath(path, out_dir).replace(os.sep, "/")
+
+    steps = [
+        (
+            s.name,
+            str(s.manifest.get("command", "")),
+            [
+                (p.name, href(p))
+                for p in sorted(
+                    {s.path / o["path"] for o in s.manifest.get("outputs", [])}
+                    | {s.path / "manifest.json"}
+                )
+            ],
+        )
+        for s in res.steps
+    ]
+    page = render(
+        "index.html",
+        root=str(res.root),
+        sections=[
+            (t, [(label, href(p)) for label, p in items]) for t, items in sections.items() if items
+        ],
+        steps=steps,
+        warnings=res.warnings,
+    )
+    return results.write_text(page, out_dir / "index.html")
+
+
+def run(params: MapsParams, ctx: StepContext) -> AtlasResult:
+    """Write the atlas of the results directory ``params.results`` into ``ctx.out_dir``."""
+    out_dir = ctx.out_dir
+    res = load_results(params.results)
+    prints, mine_prints = _print_maps(res, out_dir / "maps" / "print")
+    reports = _reports(res, out_dir, {k: p for k, p in mine_prints.items() if p.exists()})
+    interactive = _interactive(res, out_dir, reports)
+    dashboard = _dashboard(res, out_dir / "maps") if res.mines is not None else []
+    sections = {
+        "交互地图 Interactive maps": interactive,
+        "全区看板 Province dashboard": [
+            ("看板 dashboard", p) for p in dashboard if p.suffix == ".html"
+        ],
+        "印刷图 Print maps (PDF)": [(p.stem, p) for p in prints if p.suffix == ".pdf"],
+        "矿山报告 Mine reports": list(reports.items()),
+    }
+    index = _index(res, out_dir, sections)
+    return AtlasResult([p for _, p in interactive], prints, reports, dashboard, index, res.warnings)

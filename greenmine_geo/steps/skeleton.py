@@ -1,0 +1,241 @@
+"""The skeleton every step runs in: one door in for its inputs, one door out for its results.
+
+A step is ``run(params, ctx) -> XResult``. Everything it reads comes through the
+context's readers (:meth:`StepContext.mine_set`, :meth:`~StepContext.layer`,
+:meth:`~StepContext.planning_layer`, :meth:`~StepContext.image` …), which call the
+hardened openers of :mod:`greenmine_geo.io` and record each input with its content
+hash for the manifest. Everything it writes goes into ``ctx.out_dir``: figures as
+they are drawn (:meth:`~StepContext.write_figure`), then the result's files and,
+last, ``manifest.json`` (:meth:`~StepContext.finish`). The previous run's manifest is
+removed before the first file is replaced, so a directory whose run was interrupted
+never looks complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from matplotlib.figure import Figure
+
+from ..checks.mines import MineSet, prepare_mines, read_mines
+from ..config import LayerSpec, StepParams
+from ..errors import InputError
+from ..io import atomic, manifest, results
+from ..io.cache import cache_key, default_cache_dir, load_entry, save_entry
+from ..io.corner_points import BoundaryFile, read_corner_file
+from ..io.registry import read_submissions
+from ..io.tables import read_exemptions, read_plan_table
+from ..io.untrusted import UntrustedRaster, UntrustedRasterError, open_untrusted
+from ..io.vector import read_layer
+from ..layers import PlanningLayer, planning_layer, resolve_fields, role_of
+from ..overlay import DENSIFY_DEG, DENSIFY_M, Measurable, PreparedLayer, to_measurable
+from ..progress import NullProgress, Progress
+from ..types import StepResult
+
+__all__ = ["PREPARE_PARAMS", "StepContext"]
+
+#: Parameters of layer preparation that change its result (part of the cache key).
+PREPARE_PARAMS = {"max_vertices": 256, "densify_m": DENSIFY_M, "densify_deg": DENSIFY_DEG}
+
+R = TypeVar("R", bound=StepResult)
+
+
+def _cached_layer(cache_dir: Path, key: str) -> PreparedLayer | None:
+    """The prepared layer cached under ``key``; None when absent, unreadable or outdated."""
+    entry = load_entry(cache_dir, key)
+    try:
+        return PreparedLayer.from_cache(entry) if entry is not None else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+@dataclass
+class StepContext:
+    """Where a step writes, what it has read and written, and how it reports progress.
+
+    Attributes
+    ----------
+    out_dir : Path
+        The step's output directory.
+    cache_dir : Path
+        Where prepared planning layers are kept between runs.
+    inputs, outputs : list
+        What the step read (role, path, content hash …) and wrote, for its manifest.
+    parameters, facts : dict
+        What readers add to the manifest's parameters (layer preparation) and beside
+        them (which prepared layers came from the cache).
+    """
+
+    out_dir: Path
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    progress: Progress = field(default_factory=NullProgress)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+    _writing: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.out_dir = Path(self.out_dir)
+
+    # ---- one door in -------------------------------------------------------------------
+
+    def record(self, role: str, path: str | os.PathLike[str], **facts: Any) -> None:
+        """Record a file input (tables, images) with its content hash."""
+        self.inputs.append(
+            {"role": role, "path": str(path), "sha256": manifest.file_sha256(path), **facts}
+        )
+
+    def require(self, paths: Sequence[str | os.PathLike[str]]) -> None:
+        """Refuse missing files before any work is done."""
+        for p in paths:
+            if not Path(p).exists():
+                raise InputError(f"{p} does not exist; check the path")
+
+    def layer(self, spec: str, role: str, *, what: str | None = None) -> gpd.GeoDataFrame:
+        """A vector layer (``PATH`` or ``PATH:LAYER``) in its own CRS; ``what`` names it in errors."""
+        gdf, source = read_layer(spec, what=what or f"{role.replace('_', '-')} layer")
+        self.inputs.append({"role": role, **source.as_dict()})
+        return gdf
+
+    def polygons(self, spec: str, role: str) -> Measurable:
+        """A polygon layer in EQUAL_AREA, repaired (the repairs reported)."""
+        return to_measurable(self.layer(spec, role).geometry)
+
+    def mine_set(self, specs: Sequence[str], id_field: str, *, datum: str | None = None) -> MineSet:
+        """Mine boundaries from layers or corner-point files (each in its own CRS), by id."""
+        frames = []
+        for spec in specs:
+            gdf, source = read_mines(spec, what="mines layer", datum=datum)
+            self.inputs.append({"role": "mines", **source.as_dict()})
+            frames.append((gdf, source.path))
+            self.progress.advance(f"read {Path(spec).name}")
+        return prepare_mines(frames, id_field)
+
+    def mine(self, spec: str, id_field: str, mine_id: str) -> shapely.Geometry:
+        """One mine's boundary (EQUAL_AREA) from a mines layer."""
+        gdf, source = read_mines(spec, what="mines layer")
+        self.inputs.append({"role": "mines", **source.as_dict()})
+        if id_field not in gdf.columns:
+            fields = ", ".join(c for c in gdf.columns if c != gdf.geometry.name)
+            raise InputError(
+                f"mines layer {source.path} has no field {id_field!r}; its fields are: {fields}"
+            )
+        rows = gdf[gdf[id_field].astype("string") == str(mine_id)]
+        if rows.empty:
+            raise InputError(
+                f"mine {mine_id!r} is not in {source.path} (field {id_field}); check the mine id"
+            )
+        return prepare_mines([(rows, source.path)], id_field).geoms[0]
+
+    def planning_layer(self, spec: LayerSpec | str, name: str) -> PlanningLayer:
+        """A planning layer, prepared, or loaded from the cache when it holds this content."""
+        spec = spec if isinstance(spec, LayerSpec) else LayerSpec(path=spec)
+        what = f"{name} layer"
+        attrs, source = read_layer(spec.path, what=what, read_geometry=False)
+        self.inputs.append({"role": name, **source.as_dict()})
+        columns = [c for c in attrs.columns if c != attrs.geometry.name]
+        fields = resolve_fields(columns, role_of(name), spec.fields, what=f"{what} {source.path}")
+        key = cache_key(source.sha256, name, fields, PREPARE_PARAMS)
+        self.parameters["prepare"] = PREPARE_PARAMS
+        prepared = _cached_layer(self.cache_dir, key)
+        self.facts.setdefault("prepared_layers_from_cache", {})[name] = prepared is not None
+        if prepared is not None:
+            return planning_layer(attrs, name, fields=fields, prepared=prepared)
+        gdf, _ = read_layer(spec.path, what=what, sha256=source.sha256)
+        layer = planning_layer(gdf, name, fields=fields, what=f"{what} {source.path}")
+        save_entry(self.cache_dir, key, layer.prepared.to_cache())
+        return layer
+
+    def corner_file(self, path: str) -> BoundaryFile:
+        """A corner-point boundary file (拐点坐标), as written."""
+        boundary = read_corner_file(path)
+        self.record("boundary", path, encoding=boundary.encoding)
+        return boundary
+
+    def exemptions(self, path: str, id_field: str) -> pd.DataFrame:
+        """The exemption list (mine id, reason, document[, layer])."""
+        table = read_exemptions(path, id_field)
+        self.record("exemptions", path)
+        return table
+
+    def plan_table(self, path: str) -> pd.DataFrame:
+        """A year-by-year restoration plan (zone_id, year, target_fvc)."""
+        table = read_plan_table(path)
+        self.record("plan_table", path)
+        return table
+
+    def registry(self, path: str) -> list[dict[str, Any]]:
+        """The earlier submissions of an imagery registry (a directory of JSON entries)."""
+        return read_submissions(path)
+
+    @contextlib.contextmanager
+    def image(self, path: str | os.PathLike[str], **facts: Any) -> Iterator[UntrustedRaster]:
+        """A submitted image, opened through the hardened opener and hashed meanwhile.
+
+        A refusal, at opening or while reading, is an :class:`InputError` naming the file.
+        """
+        entry: dict[str, Any] = {"role": "image", **facts, "path": str(path)}
+        self.inputs.append(entry)
+        with ThreadPoolExecutor(1) as hasher:
+            digest: Future[str] = hasher.submit(manifest.file_sha256, path)
+            try:
+                with open_untrusted(path) as raster:
+                    yield raster
+            except UntrustedRasterError as exc:
+                raise InputError(
+                    f"{exc.path or path} is refused: {exc}; check it with greenmine review-imagery"
+                ) from None
+            entry["sha256"] = digest.result()
+
+    # ---- one door out ------------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Before the first file is replaced: the previous manifest goes, once."""
+        if not self._writing:
+            atomic.clear_stale_manifest(self.out_dir)
+            self._writing = True
+
+    def write_figure(self, fig: Figure, name: str) -> str:
+        """Write a figure drawn while the step runs (PNG by the name's suffix); returns ``name``."""
+        self.begin()
+        self.outputs.append(results.write_figure(fig, self.out_dir / name))
+        return name
+
+    def write_text(self, text: str, name: str) -> Path:
+        """Write a page (HTML) the step renders from its result."""
+        self.begin()
+        path = results.write_text(text, self.out_dir / name)
+        self.outputs.append(path)
+        return path
+
+    def finish(self, result: R, params: StepParams) -> R:
+        """Write the result's files, then the manifest (inputs, parameters, outputs) last."""
+        self.begin()
+        self.outputs += result.write(self.out_dir)
+        record = result.manifest_record()
+        parameters = {
+            **params.model_dump(mode="json"),
+            **self.parameters,
+            **record.pop("parameters", {}),
+        }
+        self.outputs.append(
+            manifest.write_manifest(
+                self.out_dir,
+                command=result.command,
+                inputs=self.inputs,
+                parameters=parameters,
+                outputs=self.outputs,
+                extra={**record, **self.facts, "warnings": result.warnings},
+            )
+        )
+        return result
