@@ -19,10 +19,11 @@ demo: setup  ## run the demo pipeline on data/demo; results in out/demo/
 	$(BIN)/greenmine run pipelines/demo.yaml --out out/demo
 	@echo "demo results in out/demo/: open out/demo/index.html (maps, and every step's tables, layers and charts)"
 
-test: setup  ## lint, type-check, tests and notebooks
+test: setup  ## lint, type-check, structure (long functions, import layers), tests and notebooks
 	$(BIN)/ruff check greenmine_geo tests benchmarks scripts
 	$(BIN)/ruff format --check greenmine_geo tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/python scripts/check_structure.py
 	$(BIN)/pytest
 
 bench: setup  ## speed and memory against each target (several minutes); fails if any misses

@@ -58,3 +58,4 @@ def pytest_configure(config):
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))  # benchmark code is exercised by the tests too
+sys.path.insert(0, str(REPO / "scripts"))  # so are the structure checks
