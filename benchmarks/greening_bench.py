@@ -31,9 +31,10 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import box
 
-from greenmine_geo.imagery.greening import GreeningSettings
-from greenmine_geo.io.untrusted import rasterio  # GDAL hardened before rasterio loads
-from greenmine_geo.steps.greening import run_greening
+from greenmine_geo.config import GreeningParams
+from greenmine_geo.io.gdal import rasterio  # GDAL hardened before rasterio loads
+from greenmine_geo.steps import greening
+from greenmine_geo.steps.skeleton import StepContext
 
 from prerequisite_bench import measure
 
@@ -123,20 +124,19 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     tile = write_tile(args.work / "greening_tile.tif")
     mines = write_mines(args.work / "greening_mines.gpkg")
-    settings = GreeningSettings(bands={"red": 1, "nir": 2})
+    params = GreeningParams(
+        mines=[str(mines)], id_field="mine_id", image=str(tile), bands={"red": 1, "nir": 2}
+    )
+    without_figures = params.model_copy(update={"figures": False})
     with tempfile.TemporaryDirectory() as tmp:
         t_base, m_base, _ = measure(lambda: baseline(tile, mines))
         t_ours, m_ours, outcome = measure(
-            lambda: run_greening(
-                [str(mines)], "mine_id", tile, Path(tmp) / "a", settings=settings, figures=False
-            )
+            lambda: greening.run(without_figures, StepContext(Path(tmp) / "a"))
         )
         t0 = time.perf_counter()
-        run_greening(
-            [str(mines)], "mine_id", tile, Path(tmp) / "b", settings=settings, figures=True
-        )
+        greening.run(params, StepContext(Path(tmp) / "b"))
         t_png = time.perf_counter() - t0 - t_ours
-    print(f"tile {SIDE} × {SIDE} × 2 uint16 at {PIXEL:g} m; {N_MINES} mines; {outcome.summary}")
+    print(f"tile {SIDE} × {SIDE} × 2 uint16 at {PIXEL:g} m; {N_MINES} mines; {outcome.summary()}")
     print(f"{'phase':<26}{'seconds':>9}{'peak MiB':>10}")
     print(f"{'baseline NDVI-mean loop':<26}{t_base:>9.2f}{m_base:>10.0f}")
     print(f"{'greening step (no PNGs)':<26}{t_ours:>9.2f}{m_ours:>10.0f}")

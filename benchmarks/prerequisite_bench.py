@@ -28,7 +28,8 @@ import pandas as pd
 
 from greenmine_geo.config import LayerSpec, PrerequisiteParams
 from greenmine_geo.crs import EQUAL_AREA
-from greenmine_geo.steps.prerequisite import run_prerequisite
+from greenmine_geo.steps import prerequisite
+from greenmine_geo.steps.skeleton import StepContext
 
 from workload import write_workload
 
@@ -77,9 +78,8 @@ def ours(paths: dict[str, Path], out: Path, cache: Path) -> pd.DataFrame:
         redline=str(paths["redline"]),
         layers={"landuse": LayerSpec(path=str(paths["landuse"]), fields={"class": "地类名称"})},
     )
-    outcome = run_prerequisite(params, out, cache_dir=cache)
-    assert outcome.result is not None
-    return outcome.result.mines.set_index("mine_id")
+    result = prerequisite.run(params, StepContext(out, cache))
+    return result.mines.set_index("mine_id")
 
 
 def main() -> None:

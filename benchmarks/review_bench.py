@@ -22,9 +22,10 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import box
 
-from greenmine_geo.imagery.review import ReviewSettings
-from greenmine_geo.io import untrusted  # hardens GDAL before rasterio is imported
-from greenmine_geo.steps.review import run_review
+from greenmine_geo.config import ReviewParams
+from greenmine_geo.io import gdal  # hardens GDAL before rasterio is imported
+from greenmine_geo.steps import review
+from greenmine_geo.steps.skeleton import StepContext
 
 from prerequisite_bench import measure
 
@@ -96,6 +97,19 @@ def baseline(path: Path) -> np.ndarray:
     return np.percentile(data.reshape(4, -1)[:, ::97], (2, 50, 98), axis=1)
 
 
+def review_params(image: Path, mines: Path, **extra: object) -> ReviewParams:
+    """The review of ``image`` for mine M1 of ``mines``, in a 2026 review window."""
+    return ReviewParams(
+        image=str(image),
+        mines=str(mines),
+        id_field="mine_id",
+        mine_id="M1",
+        review_from=date(2026, 1, 1),
+        review_to=date(2026, 12, 31),
+        **extra,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=Path(__file__).parent / ".work")
@@ -109,32 +123,21 @@ def main() -> None:
             geometry=[box(E0 + 4000, N0 + 4000, E0 + 6000, N0 + 6000)],
             crs="EPSG:4525",
         ).to_file(mines)
-        settings = ReviewSettings(review_from=date(2026, 1, 1), review_to=date(2026, 12, 31))
+        params = review_params(image, mines, bands={"red": 3, "nir": 4}, acquired=date(2026, 7, 1))
         usage: dict[str, float] = {}
         t_ours, m_ours, outcome = measure(
-            lambda: run_review(
-                image,
-                str(mines),
-                "mine_id",
-                "M1",
-                Path(tmp) / "out",
-                bands={"red": 3, "nir": 4},
-                acquired=date(2026, 7, 1),
-                settings=settings,
-                usage=usage,
-            )
+            lambda: review.run(params, StepContext(Path(tmp) / "out"), usage=usage)
         )
         t_base, m_base, _ = measure(lambda: baseline(image))
         bomb = write_bomb(Path(tmp) / "bomb.tif")
         bomb_kib = bomb.stat().st_size / 2**10
+        bomb_params = review_params(bomb, mines)
         t_bomb, _, bombed = measure(
-            lambda: run_review(
-                bomb, str(mines), "mine_id", "M1", Path(tmp) / "bomb", settings=settings
-            )
+            lambda: review.run(bomb_params, StepContext(Path(tmp) / "bomb"))
         )
     print(
         f"image: {SIDE} × {SIDE} × 4 uint16 ({image.stat().st_size / 2**20:.0f} MiB on disk); "
-        f"hardened before rasterio import: {untrusted.HARDENED_AT_IMPORT}"
+        f"hardened before rasterio import: {gdal.HARDENED_AT_IMPORT}"
     )
     print(f"{'phase':<22}{'seconds':>9}{'peak MiB':>10}")
     child = usage["peak_mib"]  # the decoding child reports its own peak

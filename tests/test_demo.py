@@ -61,6 +61,14 @@ def demo_mines() -> pd.DataFrame:
     )
 
 
+def all_verdicts(demo_run) -> pd.DataFrame:
+    """The verdicts of both prerequisite steps: the demo layers' mines and the corner-point files'."""
+    return pd.concat(
+        pd.read_csv(demo_run / step / "prerequisite.csv", keep_default_na=False)
+        for step in ("prerequisite", "prerequisite_boundaries")
+    )
+
+
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
@@ -160,8 +168,8 @@ def test_demo_index_reaches_every_map_and_output(demo_run):
 
 def test_maps_load_offline_in_a_real_browser_without_errors(demo_run):
     maps = [demo_run / "maps" / "province.html", *sorted((demo_run / "maps").glob("league_*.html"))]
-    verdicts = pd.read_csv(demo_run / "prerequisite" / "prerequisite.csv")
-    assert len(maps) == 1 + verdicts.league_city.dropna().nunique()
+    verdicts = all_verdicts(demo_run)
+    assert len(maps) == 1 + verdicts.league_city.replace("", None).dropna().nunique()
     for page_file in maps:
         text = page_file.read_text("utf-8")
         # nothing fetched from a network: no script or stylesheet from elsewhere
@@ -195,7 +203,7 @@ def test_maps_load_offline_in_a_real_browser_without_errors(demo_run):
 
 def test_print_maps_use_the_cjk_font_and_are_not_blank(demo_run):
     prints = demo_run / "maps" / "print"
-    verdicts = pd.read_csv(demo_run / "prerequisite" / "prerequisite.csv")
+    verdicts = all_verdicts(demo_run)
     leagues = {league for league in verdicts.league_city.dropna() if league}
     assert {p.stem for p in prints.glob("league_*.pdf")} == {f"league_{x}" for x in leagues}
     assert len(list(prints.glob("mine_*.png"))) == len(verdicts) + 1  # + the restoration mine
@@ -209,8 +217,8 @@ def test_print_maps_use_the_cjk_font_and_are_not_blank(demo_run):
 
 
 def test_print_map_labels_have_no_missing_glyphs(demo_run):
-    from greenmine_geo.io.run_results import load_results
     from greenmine_geo.maps.print_maps import league_print_map
+    from greenmine_geo.run_results import load_results
 
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*missing from font.*")
@@ -221,9 +229,11 @@ def test_print_map_labels_have_no_missing_glyphs(demo_run):
 def test_dashboard_counts_mines_against_quota_and_targets(demo_run):
     table = pd.read_csv(demo_run / "maps" / "dashboard.csv").set_index("league_city")
     assert len(table) == 12 and table.loc["赤峰市", "quota_2025"] == 680
-    verdicts = pd.read_csv(demo_run / "prerequisite" / "prerequisite.csv")
-    mines = demo_mines().merge(verdicts[["mine_id", "league_city", "verdict"]], on="mine_id")
-    mines = mines[~mines.mineral.str.contains("地热")]
+    verdicts = all_verdicts(demo_run)
+    mines = demo_mines().merge(
+        verdicts[["mine_id", "league_city", "verdict"]], on="mine_id", how="right"
+    )  # the corner-point files' mines carry no mineral or scale: counted, not geothermal
+    mines = mines[~mines.mineral.fillna("").str.contains("地热")]
     for league, here in mines.groupby("league_city"):
         if not league:
             continue
@@ -240,7 +250,7 @@ def test_dashboard_counts_mines_against_quota_and_targets(demo_run):
 
 def test_every_mine_has_a_report_reachable_from_the_index_and_the_maps(demo_run):
     index = (demo_run / "index.html").read_text("utf-8")
-    verdicts = pd.read_csv(demo_run / "prerequisite" / "prerequisite.csv")
+    verdicts = all_verdicts(demo_run)
     reports = sorted((demo_run / "reports").glob("*.html"))
     assert len(reports) == len(verdicts) + 1  # and the restoration demo's mine
     assert all(f"reports/{p.name}" in index for p in reports)
@@ -281,6 +291,25 @@ def test_the_demo_review_checklist_reaches_the_mine_report(demo_run):
     text = (demo_run / "reports" / f"{review['mine_id']}.html").read_text("utf-8")
     assert "greening_patchy.tif" in text and review["image_sha256"][:16] in text
     assert all(c["id"] in text for c in review["checks"])
+
+
+def test_every_prerequisite_step_reaches_the_maps_and_reports(demo_run):
+    # the corner-point step's TXT boundary lies wholly inside the red line: a FAIL that the
+    # maps, the reports, the index and the dashboard must all show
+    second = pd.read_csv(demo_run / "prerequisite_boundaries" / "prerequisite.csv")
+    failed = second[second.verdict == "FAIL"].iloc[0]
+    assert failed.mine_id == "C1500002021081130045678" and failed.redline_overlap_pct == 100
+    index = (demo_run / "index.html").read_text("utf-8")
+    href = re.search(rf"<a href='(reports/[^']+)'>{failed.mine_id}</a>", index)
+    assert href, "the index links the mine's report"
+    report = (demo_run / href.group(1)).read_text("utf-8")
+    assert "不通过 fail" in report and "阴山北麓防风固沙生态保护红线" in report
+    assert failed.mine_id in (demo_run / "maps" / "province.html").read_text("utf-8")
+    league = (demo_run / "maps" / f"league_{failed.league_city}.html").read_text("utf-8")
+    assert failed.mine_id in league
+    dashboard = pd.read_csv(demo_run / "maps" / "dashboard.csv").set_index("league_city")
+    fails = all_verdicts(demo_run).query("league_city == @failed.league_city").verdict == "FAIL"
+    assert dashboard.loc[failed.league_city, "FAIL"] == fails.sum() >= 1
 
 
 def test_demo_reads_corner_point_boundary_files(demo_run):

@@ -16,17 +16,21 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from greenmine_geo.imagery.greening import GreeningSettings
-from greenmine_geo.steps.greening import GREENING_COLUMNS, run_greening
+from greenmine_geo.config import GreeningParams
+from greenmine_geo.imagery.greening import GREENING_COLUMNS
+from greenmine_geo.steps import greening
+from greenmine_geo.steps.skeleton import StepContext
 
 from conftest import gk_box, greenmine, layer, write
 from rasters import write_image
 
 VEG, BARE = (0.05, 0.45), (0.25, 0.30)
 NDVI_VEG, NDVI_BARE = 0.4 / 0.5, 0.05 / 0.55
-SETTINGS = GreeningSettings(
-    bands={"red": 1, "nir": 2}, end_members=(NDVI_BARE, NDVI_VEG), reference_ring_m=5
-)
+SETTINGS = {
+    "bands": {"red": 1, "nir": 2},
+    "end_members": (NDVI_BARE, NDVI_VEG),
+    "reference_ring_m": 5,
+}
 
 
 def scene(h: int, w: int, bare: np.ndarray | None = None) -> np.ndarray:
@@ -38,11 +42,11 @@ def scene(h: int, w: int, bare: np.ndarray | None = None) -> np.ndarray:
     return data
 
 
-def measure(tmp_path, mines, image, **kw) -> pd.DataFrame:
+def measure(tmp_path, mines, image, settings=SETTINGS, **kw) -> pd.DataFrame:
+    """The greening table of ``mines`` on ``image`` (``settings`` and ``kw``: parameters)."""
     path = write(mines, tmp_path / "mines.gpkg")
-    return run_greening(
-        [path], "mine_id", image, tmp_path / "out", settings=kw.pop("settings", SETTINGS), **kw
-    ).result.set_index("mine_id")
+    params = GreeningParams(mines=[path], id_field="mine_id", image=str(image), **settings, **kw)
+    return greening.run(params, StepContext(tmp_path / "out")).table.set_index("mine_id")
 
 
 def test_vegetated_share_with_partial_edge_pixels(tmp_path):
@@ -204,7 +208,7 @@ def test_hazy_uncalibrated_digital_numbers_still_separate_bare_ground(tmp_path):
     dn[1] = np.round(refl[1] * 10_000 + 100)
     img = write_image(tmp_path / "hazy.tif", dn, x0=-10, y0=90)
     mines = layer([gk_box(0, 0, 80, 80)], mine_id=["M1"])
-    hazy = measure(tmp_path, mines, img, settings=GreeningSettings(bands={"red": 1, "nir": 2}))
+    hazy = measure(tmp_path, mines, img, settings={"bands": {"red": 1, "nir": 2}})
     row = hazy.loc["M1"]
     assert "uncalibrated digital numbers" in row.notes and "red haze 800 removed" in row.notes
     # end-members: vegetation red 500 + 500 − 800 = 200, NIR 4 600; soil red 2 200, NIR 3 100

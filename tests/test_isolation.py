@@ -52,7 +52,8 @@ def test_exceptions_are_passed_through():
 
 
 def _decode(path) -> int:
-    from greenmine_geo.io.untrusted import Window, open_untrusted
+    from greenmine_geo.io.gdal import Window
+    from greenmine_geo.io.untrusted import open_untrusted
 
     with open_untrusted(path) as raster:
         return int(raster.read(Window(0, 0, 1024, 1024)).sum())

@@ -21,18 +21,26 @@ import rasterio
 from rasterio.transform import from_origin
 from scipy import stats
 
+from greenmine_geo.config import RestorationParams
 from greenmine_geo.errors import InputError
-from greenmine_geo.steps.restoration import (
-    SUMMARY_COLUMNS,
-    TIMESERIES_COLUMNS,
-    RestorationSettings,
-    run_restoration,
-)
+from greenmine_geo.imagery.timeseries import SUMMARY_COLUMNS, TIMESERIES_COLUMNS
+from greenmine_geo.steps import restoration
+from greenmine_geo.steps.skeleton import StepContext
 
 from conftest import E0, N0, gk_box, greenmine, layer, write
 
 SOIL, VEG = 0.1, 0.8
-SETTINGS = RestorationSettings(bands={"red": 1, "nir": 2}, end_members=(SOIL, VEG))
+SETTINGS = {"bands": {"red": 1, "nir": 2}, "end_members": (SOIL, VEG)}
+
+
+def run_restoration(zones, id_field, images, out_dir, settings=SETTINGS, **kw):
+    """Run the restoration step on ``images`` ((date, path) pairs) with these parameters."""
+    params = RestorationParams(
+        zones=zones, id_field=id_field, images=dict(images), **settings, **kw
+    )
+    return restoration.run(params, StepContext(out_dir))
+
+
 #: Zones A (recovering), B (stalled), C (not started), as (x0, y0, x1, y1) in metres from (E0, N0).
 BOXES = {"A": (100, 100, 300, 300), "B": (600, 100, 800, 300), "C": (1100, 100, 1300, 300)}
 EXTENT = (-600, -500, 1900, 900)  # the image: every zone with its 500 m ring
@@ -164,7 +172,7 @@ def test_recovering_stalled_and_unstarted_zones(tmp_path):
     rb = summary.loc["B"]
     assert rb.status == "lagging" and "planned" in rb.reason and np.isnan(rb.y2r_years)
     assert summary.loc["C", "status"] == "not_started"
-    assert out.summary["dates_left_out"] == 1  # B and C were clear that day
+    assert out.summary()["dates_left_out"] == 1  # B and C were clear that day
     assert sorted(p.name for p in (tmp_path / "o").glob("*.png")) == [
         "restoration_A.png",
         "restoration_B.png",
@@ -220,7 +228,7 @@ def test_unmasked_cloud_is_found_with_a_blue_band(tmp_path):
         data[:, :, cols] = 0.6
         ds.write(data)
     images.append((date(2023, 7, 1), str(cloudy)))
-    s = RestorationSettings(bands={"red": 1, "nir": 2, "blue": 3}, end_members=(SOIL, VEG))
+    s = {"bands": {"red": 1, "nir": 2, "blue": 3}, "end_members": (SOIL, VEG)}
     run_restoration(zones_file(tmp_path), "zone_id", images, tmp_path / "o", settings=s)
     series = pd.read_csv(tmp_path / "o" / "restoration_timeseries.csv", dtype={"zone_id": str})
     last = series[(series.zone_id == "A") & (series.date == "2023-07-01")].iloc[0]
@@ -367,3 +375,71 @@ def test_zone_ids_must_be_given_and_unique(tmp_path):
         path = write(zones, tmp_path / "z.gpkg")
         with pytest.raises(InputError, match=says):
             run_restoration(path, "zone_id", images, tmp_path / "o", settings=SETTINGS)
+
+
+def _outside_patch_scene(new_fvc: float):
+    """Mine [0, 1000] × [0, 400]; from 2022 ground 100 m east of it falls to ``new_fvc``."""
+
+    def fvc_at(year):
+        def f(x, y):
+            out = np.full(x.shape, 0.6)
+            out[x < -300] = 0.02  # bare land in the west: the scene's soil end-member
+            if year >= 2022:
+                out[(x >= 1100) & (x < 1160) & (y >= 100) & (y < 220)] = new_fvc
+            return out
+
+        return f
+
+    return fvc_at
+
+
+def test_bare_fvc_decides_what_counts_as_new_bare_ground(tmp_path):
+    # ground east of the mine thinned from FVC 0.6 to 0.3 over 60 m × 120 m: bare below
+    # bare_fvc 0.5, not below the default 0.1; settable on the command line and in a pipeline
+    fvc_at = _outside_patch_scene(0.3)
+    images = {y: render(tmp_path / f"{y}.tif", fvc_at(y)) for y in (2020, 2021, 2022, 2023)}
+    mines = write(layer([gk_box(0, 0, 1000, 400)], mine_id=["M1"]), tmp_path / "m.gpkg")
+    zones = write(
+        layer(
+            [gk_box(300, 100, 500, 300)], zone_id=["Z"], zone_type=["露天采场"], start_year=[2021]
+        ),
+        tmp_path / "z.gpkg",
+    )
+    common = ["restoration", "--zones", zones, "--id-field", "zone_id", "--no-charts"]
+    common += [f"--image={y}-07-01={p}" for y, p in images.items()]
+    common += ["--mines", mines, "--mine-id-field", "mine_id", "--bands", "red=1,nir=2"]
+    for extra, out, patches in (([], "default", 0), (["--bare-fvc", "0.5"], "lenient", 1)):
+        r = greenmine(*common, *extra, "--out", str(tmp_path / out))
+        assert r.returncode == 0, r.stderr
+        found = gpd.read_file(tmp_path / out / "outside_disturbance.gpkg")
+        assert len(found) == patches, out
+    assert found.area_m2.iloc[0] == pytest.approx(7200, rel=1e-4)
+    pipeline = tmp_path / "p.yaml"
+    images_yaml = "".join(f"      {y}-07-01: {p}\n" for y, p in images.items())
+    pipeline.write_text(
+        f"name: t\nsteps:\n  - step: restoration\n    zones: {zones}\n    id_field: zone_id\n"
+        f"    images:\n{images_yaml}    mines: {mines}\n    mine_id_field: mine_id\n"
+        "    bands: {red: 1, nir: 2}\n    bare_fvc: 0.5\n    charts: false\n",
+        "utf-8",
+    )
+    r = greenmine("run", str(pipeline), "--out", str(tmp_path / "run"), "--no-progress")
+    assert r.returncode == 0, r.stderr
+    found = gpd.read_file(tmp_path / "run" / "restoration" / "outside_disturbance.gpkg")
+    assert len(found) == 1
+
+
+def test_a_rerun_that_fails_leaves_no_manifest_behind(tmp_path):
+    # a first run completes; a second into the same directory fails while writing its charts
+    # (one of them cannot be replaced): its new tables must not sit beside the old manifest
+    images = yearly_images(tmp_path)[:3]
+    args = ["restoration", "--zones", zones_file(tmp_path), "--id-field", "zone_id"]
+    args += [f"--image={d.isoformat()}={p}" for d, p in images]
+    args += ["--bands", "red=1,nir=2", "--out", str(tmp_path / "o")]
+    assert greenmine(*args).returncode == 0
+    assert (tmp_path / "o" / "manifest.json").exists()
+    chart = tmp_path / "o" / "restoration_A.png"
+    chart.unlink()
+    chart.mkdir()  # a directory under the chart's name: the rename over it fails
+    r = greenmine(*args)
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (tmp_path / "o" / "manifest.json").exists()

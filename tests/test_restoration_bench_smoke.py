@@ -5,26 +5,19 @@ No timing here (benchmarks/restoration_bench.py prints the time; tests never ass
 
 from __future__ import annotations
 
-from greenmine_geo.steps.restoration import RestorationSettings, run_restoration
+from greenmine_geo.steps import restoration
+from greenmine_geo.steps.skeleton import StepContext
 
-from restoration_bench import write_layers, write_series
+from restoration_bench import restoration_params, write_layers, write_series
 
 
 def test_restoration_benchmark_code_runs(tmp_path):
     images = write_series(tmp_path, side=500, n_mines=2)
     zones, mines = write_layers(tmp_path, n_mines=2, side=500)
-    outcome = run_restoration(
-        zones,
-        "zone_id",
-        images,
-        tmp_path / "o",
-        mines=mines,
-        mine_id_field="mine_id",
-        settings=RestorationSettings(bands={"red": 1, "nir": 2}),
-        charts=False,
-    )
-    summary = outcome.result.set_index("zone_id")
+    params = restoration_params(images, zones, mines, charts=False)
+    outcome = restoration.run(params, StepContext(tmp_path / "o"))
+    summary = outcome.zone_summary.set_index("zone_id")
     assert len(summary) == 20 and summary.status.isin(["on_track", "lagging", "done"]).all()
     # zone k of each mine recovers at k/10 of full speed: the trend rises with k
     assert summary.trend_per_year.iloc[9] > summary.trend_per_year.iloc[5] > 0
-    assert outcome.summary["suspected_outside_patches"] == 2
+    assert outcome.summary()["suspected_outside_patches"] == 2

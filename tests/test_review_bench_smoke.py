@@ -10,10 +10,10 @@ from datetime import date
 import geopandas as gpd
 from shapely.geometry import box
 
-from greenmine_geo.imagery.review import ReviewSettings
-from greenmine_geo.steps.review import run_review
+from greenmine_geo.steps import review
+from greenmine_geo.steps.skeleton import StepContext
 
-from review_bench import E0, N0, baseline, write_bomb, write_image
+from review_bench import E0, N0, baseline, review_params, write_bomb, write_image
 
 
 def test_review_benchmark_code_runs(tmp_path):
@@ -23,25 +23,10 @@ def test_review_benchmark_code_runs(tmp_path):
     gpd.GeoDataFrame(
         {"mine_id": ["M1"]}, geometry=[box(E0 + 400, N0 + 400, E0 + 600, N0 + 600)], crs="EPSG:4525"
     ).to_file(mines)
-    settings = ReviewSettings(review_from=date(2026, 1, 1), review_to=date(2026, 12, 31))
-    out = run_review(
-        image,
-        str(mines),
-        "mine_id",
-        "M1",
-        tmp_path / "o",
-        bands={"red": 3, "nir": 4},
-        acquired=date(2026, 7, 1),
-        settings=settings,
-    )
+    params = review_params(image, mines, bands={"red": 3, "nir": 4}, acquired=date(2026, 7, 1))
+    out = review.run(params, StepContext(tmp_path / "o"))
     statuses = {c.id: c.status for c in out.checks}
     assert {k for k, v in statuses.items() if v != "PASS"} == {"duplicate", "spectral_consistency"}
-    bomb = run_review(
-        write_bomb(tmp_path / "bomb.tif"),
-        str(mines),
-        "mine_id",
-        "M1",
-        tmp_path / "b",
-        settings=settings,
-    )
+    params = review_params(write_bomb(tmp_path / "bomb.tif"), mines)
+    bomb = review.run(params, StepContext(tmp_path / "b"))
     assert {c.id: c.status for c in bomb.checks}["dimensions"] == "FAIL"
