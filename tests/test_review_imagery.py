@@ -13,7 +13,7 @@ from rasterio.enums import ColorInterp
 
 from conftest import greenmine
 from rasters import mines_file, vegetated, write_image
-from review_bench import write_bomb
+from review_bench import review_params, write_bomb
 
 WINDOW = ["--review-from", "2026-01-01", "--review-to", "2026-12-31"]
 
@@ -365,22 +365,12 @@ def test_cloud_over_the_mine(tmp_path):
 
 
 def test_a_decoder_past_its_time_limit_is_a_format_finding(tmp_path):
-    from datetime import date
-
-    from greenmine_geo.config import ReviewParams
     from greenmine_geo.io.isolation import IsolationLimits
     from greenmine_geo.steps import review as step
     from greenmine_geo.steps.skeleton import StepContext
 
     img = write_image(tmp_path / "img.tif", vegetated(800, 800))
-    params = ReviewParams(
-        image=str(img),
-        mines=mines_file(tmp_path),
-        id_field="mine_id",
-        mine_id="M1",
-        review_from=date(2026, 1, 1),
-        review_to=date(2026, 12, 31),
-    )
+    params = review_params(img, Path(mines_file(tmp_path)))
     outcome = step.run(
         params, StepContext(tmp_path / "o"), isolation=IsolationLimits(wall_seconds=0.001)
     )

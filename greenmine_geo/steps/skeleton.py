@@ -82,7 +82,7 @@ class StepContext:
     outputs: list[Path] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
-    _writing: bool = field(default=False, repr=False)
+    _writing: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.out_dir = Path(self.out_dir)
