@@ -16,6 +16,7 @@ __all__ = [
     "GreenmineError",
     "InputError",
     "LayerError",
+    "OutputError",
 ]
 
 
@@ -41,3 +42,8 @@ class GeometryError(LayerError):
 
 class ConfigError(InputError):
     """A pipeline file does not match the schema."""
+
+
+class OutputError(GreenmineError, OSError):
+    """An output cannot be written (a full disk, a read-only directory); nothing half-written
+    is left under its final name."""

@@ -89,6 +89,18 @@ def _by_owner(parts: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _with_lines_or_points(geoms: np.ndarray) -> np.ndarray:
+    """Rows that are geometry collections holding something other than polygons."""
+    collections = np.flatnonzero(
+        shapely.get_type_id(geoms) == shapely.GeometryType.GEOMETRYCOLLECTION
+    )
+    parts, owner = shapely.get_parts(geoms[collections], return_index=True)
+    polygonal = np.isin(
+        shapely.get_type_id(parts), [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON]
+    )
+    return np.unique(collections[owner[~polygonal]])
+
+
 def to_measurable(geoseries: gpd.GeoSeries) -> Measurable:
     """Repair a layer, then project it to the equal-area CRS, reporting every change.
 
@@ -96,6 +108,8 @@ def to_measurable(geoseries: gpd.GeoSeries) -> Measurable:
     then edges are densified (:func:`~greenmine_geo.geometry.densify`, so
     straight edges of the source CRS stay put and shared edges stay shared) and
     projected; anything the projection made invalid is repaired and reported too.
+    A geometry collection keeps its polygons; the lines and points it also holds
+    have no area and are reported as left out.
     """
     crs = CRS.from_user_input(geoseries.crs)
     source = np.asarray(geoseries.values, dtype=object)
@@ -117,7 +131,14 @@ def to_measurable(geoseries: gpd.GeoSeries) -> Measurable:
         for r, why, a1 in zip(rows2, reasons2, shapely.area(out[rows2]), strict=True)
         if r not in first
     ]
-    empty = np.flatnonzero(shapely.area(out) <= 0)
+    area = shapely.area(out)
+    left_out = "a geometry collection: its lines and points were left out"
+    repairs += [
+        Repair(int(r), left_out, float(area[r]), float(area[r]))
+        for r in _with_lines_or_points(source)
+        if r not in first
+    ]
+    empty = np.flatnonzero(area <= 0)
     return Measurable(out, repairs, empty)
 
 

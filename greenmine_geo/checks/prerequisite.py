@@ -24,6 +24,7 @@ import shapely
 from ..crs import EQUAL_AREA
 from ..io import results
 from ..io.manifest import read_manifest
+from ..io.vector import read_layer
 from ..layers import LANDUSE_CLASSES, Check, PlanningLayer
 from ..overlay import Hits, area_by_key, contact_with, hits, pieces_by_key
 from ..types import Contact, Effect, StepResult, Verdict
@@ -119,7 +120,7 @@ class PrerequisiteResult(StepResult):
         """The result a finished prerequisite step wrote into ``out_dir``."""
         gpkg = out_dir / "prerequisite.gpkg"
         layers = {
-            name: gpd.read_file(gpkg, layer=name)
+            name: read_layer(f"{gpkg}:{name}", what="prerequisite result")[0]
             for name in ("mines", "conflicts", "block_overlaps")
         }
         layers["mines"]["mine_id"] = layers["mines"]["mine_id"].astype(str)

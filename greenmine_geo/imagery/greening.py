@@ -28,6 +28,7 @@ from ..crs import CGCS2000, EQUAL_AREA
 from ..io import results
 from ..io.manifest import read_manifest
 from ..io.untrusted import UntrustedRaster
+from ..io.vector import read_layer
 from ..types import StepResult
 from .patches import find_patches
 from .zone_fvc import FvcGrid, Scene, ZoneStats, fvc_grid, reproject_geoms, zone_stats
@@ -323,13 +324,13 @@ class GreeningResult(StepResult):
         """The result a finished greening step wrote into ``out_dir`` (geometries in EPSG:4490)."""
         manifest = read_manifest(out_dir) or {}
         used = manifest.get("parameters", {})
-        table = pd.read_csv(
+        table = results.read_csv(
             out_dir / "greening.csv", dtype={"mine_id": str}, keep_default_na=False, na_values=[""]
         )
         return cls(
             table,
-            gpd.read_file(out_dir / "greening.gpkg", layer="greenable"),
-            gpd.read_file(out_dir / "greening.gpkg", layer="bare_patches"),
+            read_layer(f"{out_dir / 'greening.gpkg'}:greenable", what="greening result")[0],
+            read_layer(f"{out_dir / 'greening.gpkg'}:bare_patches", what="greening result")[0],
             used.get("end_members_used", {}),
             used.get("scaling", ""),
             manifest.get("figures", {}),

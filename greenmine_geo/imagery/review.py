@@ -21,6 +21,7 @@ import shapely
 from ..config.settings import ReviewSettings
 from ..crs import CGCS2000, CGCS2000_INNER_MONGOLIA, EQUAL_AREA, GEOD, transformer
 from ..io import results
+from ..io.clock import today
 from ..io.gdal import Window
 from ..io.untrusted import UntrustedRaster, UntrustedRasterError
 from ..types import CheckStatus, StepResult
@@ -242,7 +243,7 @@ def check_date(tags: dict[str, str], declared: date | None, s: ReviewSettings) -
 
     The window is the settings' (:meth:`ReviewSettings.window`; filled in by the step).
     """
-    start, end = s.window(date.today())
+    start, end = s.window(today())
     recorded, key = parse_image_date(tags)
     ev: dict[str, Any] = {
         "declared": declared and declared.isoformat(),

@@ -24,6 +24,7 @@ from ..crs import EQUAL_AREA
 from ..io import results
 from ..io.manifest import read_manifest
 from ..io.untrusted import UntrustedRaster
+from ..io.vector import read_layer
 from ..layers import RestorationZones
 from ..types import StepResult, ZoneStatus
 from .restoration import progress
@@ -197,9 +198,9 @@ class RestorationResult(StepResult):
         manifest = read_manifest(out_dir) or {}
         gpkg = out_dir / "outside_disturbance.gpkg"
         return cls(
-            pd.read_csv(out_dir / "restoration_timeseries.csv", dtype={"zone_id": str}),
-            pd.read_csv(out_dir / "restoration_summary.csv", dtype={"zone_id": str}),
-            gpd.read_file(gpkg, layer="outside_disturbance") if gpkg.exists() else None,
+            results.read_csv(out_dir / "restoration_timeseries.csv", dtype={"zone_id": str}),
+            results.read_csv(out_dir / "restoration_summary.csv", dtype={"zone_id": str}),
+            read_layer(gpkg, what="restoration result")[0] if gpkg.exists() else None,
             manifest.get("parameters", {}).get("images", {}),
             manifest.get("charts", {}),
             manifest.get("warnings", []),

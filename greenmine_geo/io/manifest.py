@@ -8,11 +8,11 @@ import os
 import platform
 import sys
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_output
+from .clock import now
 
 __all__ = ["file_sha256", "read_manifest", "software_versions", "write_manifest"]
 
@@ -20,21 +20,32 @@ _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
 def _parts(path: Path) -> list[Path]:
-    """The files whose bytes make up a dataset: a shapefile is several files."""
+    """The files whose bytes make up a dataset: a shapefile's parts, a FileGDB folder's files."""
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.is_file())
     if path.suffix.lower() == ".shp":
         return [p for p in (path.with_suffix(s) for s in _SHAPEFILE_PARTS) if p.exists()]
     return [path]
 
 
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of a dataset's content (all parts of a shapefile), as hex."""
+def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    for part in _parts(Path(path)):
-        digest.update(part.suffix.lower().encode())
-        with open(part, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
     return digest.hexdigest()
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, as ``sha256sum`` prints it; for a dataset of several files
+    (a shapefile's parts, a FileGDB folder), the SHA-256 of the lines ``NAME HASH`` of its
+    files in order."""
+    path = Path(path)
+    parts = _parts(path)
+    if parts == [path]:
+        return _sha256(path)
+    lines = "".join(f"{p.name} {_sha256(p)}\n" for p in parts)
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 
 def read_manifest(out_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
@@ -88,7 +99,7 @@ def write_manifest(
     out_dir = Path(out_dir)
     record: dict[str, Any] = {
         "command": command,
-        "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "finished_utc": now().isoformat(timespec="seconds"),
         "software": software_versions(),
         "inputs": list(inputs),
         "parameters": dict(parameters),

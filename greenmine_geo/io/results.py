@@ -18,14 +18,20 @@ import pandas as pd
 import pyogrio
 import shapely
 from matplotlib.figure import Figure
+from pyogrio.errors import DataLayerError, DataSourceError
 
 from ..crs import CGCS2000
+from ..errors import OutputError
 from ..geometry import polygon_parts
 from .atomic import atomic_output
+from .clock import now
 
 __all__ = [
+    "FORMULA_START",
     "json_safe",
+    "read_csv",
     "round_measures",
+    "spreadsheet_safe",
     "write_csv",
     "write_figure",
     "write_gpkg",
@@ -45,11 +51,47 @@ def round_measures(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: First characters that make a spreadsheet (Excel, WPS, LibreOffice) read a cell as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula, neutralised with a leading ``'``.
+
+    The OWASP rule for CSV injection: a text cell from input data starting with ``=``,
+    ``+``, ``-``, ``@``, tab or carriage return is prefixed with a single quote, which
+    spreadsheets show as text. Numeric columns stay numbers (``-5`` is not text).
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            values = out[col]
+            risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
+            if risky.any():
+                out[col] = values.where(~risky, "'" + values.astype(str))
+    return out
+
+
+def read_csv(path: str | os.PathLike[str], **kwargs: Any) -> pd.DataFrame:
+    """A CSV this package wrote, with the quotes :func:`spreadsheet_safe` added taken off."""
+    table = pd.read_csv(path, **kwargs)
+    for col in table.columns:
+        if table[col].dtype == object or pd.api.types.is_string_dtype(table[col]):
+            quoted = table[col].map(
+                lambda v: (
+                    isinstance(v, str) and v.startswith("'") and v[1:].startswith(FORMULA_START)
+                )
+            )
+            if quoted.any():
+                table[col] = table[col].where(~quoted, table[col].str[1:])
+    return table
+
+
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write a table as UTF-8 CSV (no BOM), geometry dropped, atomically."""
+    """Write a table as UTF-8 CSV (no BOM), geometry dropped, formulas neutralised, atomically."""
     table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
     with atomic_output(path) as tmp:
-        round_measures(table).to_csv(tmp, index=False, encoding="utf-8")
+        spreadsheet_safe(round_measures(table)).to_csv(tmp, index=False, encoding="utf-8")
     return Path(path)
 
 
@@ -70,19 +112,30 @@ def write_gpkg(
     """Write polygon layers into one GeoPackage in EPSG:4490 (CGCS2000), atomically.
 
     Geometries are written as MultiPolygon; empty layers are written too, so
-    the file always has the same layers. ``tables`` are attribute-only layers.
+    the file always has the same layers. ``tables`` are attribute-only layers. The
+    time recorded in ``gpkg_contents`` is :func:`~greenmine_geo.io.clock.now`.
     """
-    with atomic_output(path) as tmp:
-        for name, table in (tables or {}).items():
-            pyogrio.write_dataframe(pd.DataFrame(table), tmp, layer=name, driver="GPKG")
-        for name, gdf in layers.items():
-            out = round_measures(gdf.to_crs(CGCS2000))
-            out = out.set_geometry(
-                gpd.GeoSeries(_as_multipolygons(out.geometry.values), crs=CGCS2000)
-            )
-            out.to_file(
-                tmp, layer=name, driver="GPKG", engine="pyogrio", geometry_type="MultiPolygon"
-            )
+    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": f"{now():%Y-%m-%dT%H:%M:%S.000Z}"})
+    try:
+        with atomic_output(path) as tmp:
+            for name, table in (tables or {}).items():
+                pyogrio.write_dataframe(pd.DataFrame(table), tmp, layer=name, driver="GPKG")
+            for name, gdf in layers.items():
+                out = round_measures(gdf.to_crs(CGCS2000))
+                out = out.set_geometry(
+                    gpd.GeoSeries(_as_multipolygons(out.geometry.values), crs=CGCS2000)
+                )
+                out.to_file(
+                    tmp, layer=name, driver="GPKG", engine="pyogrio", geometry_type="MultiPolygon"
+                )
+    except (DataSourceError, DataLayerError) as exc:  # GDAL's words for a failed write
+        raise OutputError(
+            f"{path} could not be written ({' '.join(str(exc).split())}); check that the disk "
+            "has room and the directory is writable: nothing half-written was left"
+        ) from exc
+    finally:  # only our own files carry the run's time
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
     return Path(path)
 
 

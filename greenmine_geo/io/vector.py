@@ -1,32 +1,93 @@
-"""Reading vector layers: one entry point that refuses what cannot be trusted.
+"""Reading vector layers: the one hardened opener every vector input goes through.
 
-:func:`read_layer` accepts ``PATH`` or ``PATH:LAYER`` for any format GDAL reads
-(GeoPackage, Shapefile, GeoJSON, FileGDB, GeoParquet ...). It
+:func:`read_layer` accepts ``PATH`` or ``PATH:LAYER`` of a local file. Inputs come
+from applicants and e-mail, so each is treated as hostile:
 
-* refuses a layer without a CRS, and a layer whose coordinates contradict its CRS;
-* refuses Xi'an 1980 / Beijing 1954 data (see :func:`greenmine_geo.crs.norm_crs`);
-* decodes shapefile attributes correctly when the ``.cpg`` file and the DBF
-  language-driver byte are both missing, by sniffing UTF-8 vs GB18030 (a superset
-  of GBK), which is how most Chinese shapefiles arrive.
+* URLs, GDAL virtual paths (``/vsi…``) and connection strings are refused;
+* the format is decided from the content (:mod:`.sniff`) against an allow-list, and
+  GDAL must open the file with that format's driver; VRT, GDALG, WFS/OGC API, GML and
+  the other drivers that follow a file's references are not even registered
+  (:mod:`.gdal`), and GDAL has no network;
+* nothing is written beside the input (GeoPackages are opened immutable);
+* the file's size and feature count are bounded before the features are decoded, the
+  vertex count before they are used (:class:`VectorLimits`; environment variables
+  raise the bounds);
+* a layer without a CRS, with coordinates that contradict its CRS or that are not
+  finite, or in Xi'an 1980 / Beijing 1954 (:func:`greenmine_geo.crs.norm_crs`), is
+  refused;
+* shapefile attributes are decoded correctly when the ``.cpg`` file and the DBF
+  language-driver byte are both missing, by sniffing UTF-8 vs GB18030 (a superset of
+  GBK), which is how most Chinese shapefiles arrive.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
+import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from ..crs import check_coordinates_fit, norm_crs
 from ..errors import LayerError
 from .manifest import file_sha256
+from .sniff import VectorFormat, refuse_remote, sniff
 
-__all__ = ["LayerSource", "detect_dbf_encoding", "read_layer", "split_source"]
+__all__ = [
+    "LayerSource",
+    "VectorLimits",
+    "detect_dbf_encoding",
+    "read_layer",
+    "split_source",
+]
+
+
+@dataclass(frozen=True)
+class VectorLimits:
+    """Bounds on a vector input, checked before its features are decoded (vertices: before
+    they are used). Each can be raised by an environment variable of the same name in
+    capitals with a ``GREENMINE_`` prefix (e.g. ``GREENMINE_MAX_FEATURES``).
+
+    Attributes
+    ----------
+    max_file_bytes : int
+        Size of the dataset's files (default 4 GiB).
+    max_features : int
+        Features in the layer (default 5 million: a province's land-use parcels fit).
+    max_vertices : int
+        Coordinates of all its geometries (default 200 million).
+    """
+
+    max_file_bytes: int = 4 * 2**30
+    max_features: int = 5_000_000
+    max_vertices: int = 200_000_000
+
+    @classmethod
+    def from_env(cls) -> VectorLimits:
+        """The default bounds, raised (or lowered) by ``GREENMINE_MAX_…`` variables."""
+        default = cls()
+        values = {}
+        for name in ("max_file_bytes", "max_features", "max_vertices"):
+            text = os.environ.get(f"GREENMINE_{name.upper()}", "")
+            values[name] = int(text) if text.isdigit() else getattr(default, name)
+        return cls(**values)
+
+    def check(self, what: str, name: str, value: int) -> None:
+        """Refuse ``value`` of bound ``name`` when it exceeds it, naming how to raise it."""
+        limit = getattr(self, name)
+        if value > limit:
+            raise LayerError(
+                f"{what} has {value:,} {name.removeprefix('max_').replace('_', ' ')}, above the "
+                f"bound of {limit:,}; if the file is genuine, raise it with "
+                f"GREENMINE_{name.upper()}={value}"
+            )
 
 
 @dataclass(frozen=True)
@@ -52,9 +113,10 @@ def split_source(spec: str | os.PathLike[str]) -> tuple[Path, str | None]:
     Raises
     ------
     LayerError
-        When the file does not exist.
+        When the file does not exist, or the spec is a URL, virtual path or connection string.
     """
     text = os.fspath(spec)
+    refuse_remote(text)
     path = Path(text)
     if path.exists():
         return path, None
@@ -92,12 +154,28 @@ def detect_dbf_encoding(shp: Path) -> str | None:
     return "GB18030"
 
 
-def _layer_name(path: Path, layer: str | None) -> str | None:
+def _gpkg_layers(path: Path) -> list[str]:
+    """A GeoPackage's feature tables, read with SQLite immutable and read-only."""
+    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
     try:
-        layers = pyogrio.list_layers(path)
-    except (DataSourceError, OSError) as exc:
-        raise LayerError(f"{path} is not a readable vector dataset ({_one_line(exc)})") from exc
-    names = [str(n) for n in layers[:, 0]]
+        with sqlite3.connect(uri, uri=True) as db:
+            rows = db.execute(
+                "SELECT table_name FROM gpkg_contents WHERE data_type = 'features'"
+            ).fetchall()
+    except sqlite3.Error as exc:
+        raise LayerError(f"{path} is not a readable GeoPackage ({_one_line(exc)})") from exc
+    return [str(r[0]) for r in rows]
+
+
+def _layer_name(path: Path, fmt: VectorFormat, layer: str | None) -> str | None:
+    if fmt.name == "GeoPackage":
+        names = _gpkg_layers(path)
+    else:
+        try:
+            listed = pyogrio.list_layers(path)
+            names = [str(n) for n in listed[:, 0]] if len(listed) else []
+        except (DataSourceError, OSError) as exc:
+            raise LayerError(f"{path} is not a readable vector dataset ({_one_line(exc)})") from exc
     if layer is not None:
         if layer not in names:
             raise LayerError(f"{path} has no layer {layer!r}; its layers are: {', '.join(names)}")
@@ -106,11 +184,72 @@ def _layer_name(path: Path, layer: str | None) -> str | None:
         raise LayerError(
             f"{path} has {len(names)} layers ({', '.join(names)}); name one as {path}:LAYER"
         )
-    return None
+    if not names:
+        raise LayerError(f"{path} holds no layer of features; give a file with the features in it")
+    return names[0]
+
+
+def _dataset_bytes(path: Path) -> int:
+    """Bytes of a dataset's files (a shapefile's parts, a FileGDB folder's tables)."""
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+    parts = [path.with_suffix(s) for s in (".shp", ".shx", ".dbf")] if path.suffix == ".shp" else []
+    return sum(p.stat().st_size for p in (path, *parts) if p.exists())
+
+
+def _check_geometries(gdf: gpd.GeoDataFrame, label: str, limits: VectorLimits) -> None:
+    """Refuse more vertices than the bound, and coordinates that are not finite numbers."""
+    geoms = gdf.geometry.to_numpy()
+    limits.check(label, "max_vertices", int(shapely.get_num_coordinates(geoms).sum()))
+    coords = shapely.get_coordinates(geoms)
+    if coords.size and not np.isfinite(coords).all():
+        bad = np.flatnonzero(~np.isfinite(shapely.get_coordinates(geoms)).all(axis=1))
+        raise LayerError(
+            f"{label} has {len(bad)} coordinates that are not finite numbers (NaN or infinite); "
+            "repair the geometries"
+        )
 
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
+
+
+def _read(
+    path: Path,
+    layer: str | None,
+    fmt: VectorFormat,
+    encoding: str | None,
+    read_geometry: bool,
+    label: str,
+    limits: VectorLimits,
+) -> tuple[dict[str, Any], gpd.GeoDataFrame]:
+    """The layer's description and features, read with ``fmt``'s driver and open options only.
+
+    The driver GDAL picked is checked against ``fmt``, and the feature count against
+    ``limits``, before any feature is decoded.
+    """
+    options = fmt.open_options
+    try:
+        info = pyogrio.read_info(
+            path, layer=layer, encoding=encoding, force_total_bounds=True, **options
+        )
+        if info.get("driver") != fmt.driver:
+            raise LayerError(
+                f"{label} is refused: its content is {fmt.name}, but GDAL would read it as "
+                f"{info.get('driver')}; give a plain {fmt.name} file"
+            )
+        limits.check(label, "max_features", int(info.get("features", 0)))
+        with warnings.catch_warnings():
+            # pyogrio warns when a layer has no CRS, shapely when coordinates are NaN: the
+            # checks of read_layer turn each into one clear error
+            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            gdf = pyogrio.read_dataframe(
+                path, layer=layer, encoding=encoding, read_geometry=read_geometry, **options
+            )
+    except (DataSourceError, DataLayerError, OSError) as exc:
+        raise LayerError(f"{label} cannot be read ({_one_line(exc)})") from exc
+    return info, gdf
 
 
 def read_layer(
@@ -119,13 +258,14 @@ def read_layer(
     what: str,
     read_geometry: bool = True,
     sha256: str | None = None,
+    limits: VectorLimits | None = None,
 ) -> tuple[gpd.GeoDataFrame, LayerSource]:
-    """Read a vector layer and describe its source.
+    """Read a vector layer through the hardened opener and describe its source.
 
     Parameters
     ----------
     spec : path-like
-        ``PATH`` or ``PATH:LAYER``.
+        ``PATH`` or ``PATH:LAYER`` of a local file (see the module docstring).
     what : str
         The layer's role, used in error messages ("red-line layer").
     read_geometry : bool
@@ -133,6 +273,8 @@ def read_layer(
         warm run whose prepared geometry comes from the cache.
     sha256 : str, optional
         The content hash when the caller already has it (saves hashing twice).
+    limits : VectorLimits, optional
+        Bounds on the input (default :meth:`VectorLimits.from_env`).
 
     Returns
     -------
@@ -144,23 +286,19 @@ def read_layer(
     LayerError, CRSError
         With a message that names the file and the fix.
     """
+    limits = limits or VectorLimits.from_env()
     path, layer = split_source(spec)
-    layer = _layer_name(path, layer)
+    fmt = sniff(path)
+    limits.check(f"{what} {path}", "max_file_bytes", _dataset_bytes(path))
+    layer = _layer_name(path, fmt, layer)
     label = f"{what} {path}" + (f":{layer}" if layer else "")
     encoding = detect_dbf_encoding(path)
-    try:
-        info = pyogrio.read_info(path, layer=layer, encoding=encoding, force_total_bounds=True)
-        with warnings.catch_warnings():
-            # pyogrio warns when a layer has no CRS; norm_crs below turns that into an error
-            warnings.simplefilter("ignore", UserWarning)
-            gdf = pyogrio.read_dataframe(
-                path, layer=layer, encoding=encoding, read_geometry=read_geometry
-            )
-    except (DataSourceError, DataLayerError, OSError) as exc:
-        raise LayerError(f"{label} cannot be read ({_one_line(exc)})") from exc
+    info, gdf = _read(path, layer, fmt, encoding, read_geometry, label, limits)
     if info.get("geometry_type") is None:
         raise LayerError(f"{label} has no geometry column; give a spatial layer")
     crs = norm_crs(info.get("crs"), what=label)
+    if read_geometry:
+        _check_geometries(gdf, label, limits)
     check_coordinates_fit(crs, info["total_bounds"], what=label)
     if not read_geometry:
         gdf = gpd.GeoDataFrame(gdf, geometry=gpd.GeoSeries([None] * len(gdf)), crs=crs)
