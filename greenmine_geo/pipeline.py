@@ -11,9 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .config import MapsParams, Pipeline, StepParams, load_pipeline
+from .config import MapsParams, Pipeline, StepConfig, StepParams, load_pipeline
 from .io.atomic import atomic_output, clear_stale_manifest
 from .io.cache import default_cache_dir
+from .io.lock import output_lock
 from .progress import NullProgress, Progress
 from .steps import atlas, greening, prerequisite, restoration, review
 from .steps.skeleton import StepContext
@@ -46,31 +47,38 @@ def run_pipeline(
     written last. Returns each step's output directory and result.
     """
     out = out or (base / pipeline.out if pipeline.out else Path("out") / pipeline.name)
-    clear_stale_manifest(out)
-    done: list[tuple[Path, StepResult]] = []
-    record: list[dict[str, Any]] = []
-    for step in pipeline.steps:
-        params: StepParams = step.resolved(base)
-        sub = out if step.step == "maps" else out / (step.name or step.step)
-        if step.step == "maps":
-            params = MapsParams(results=str(out))
-        ctx = StepContext(sub, cache_dir or default_cache_dir(), progress or NullProgress())
-        result = STEPS[step.step](params, ctx)
-        done.append((sub, result))
-        record.append(
+    with output_lock(out):
+        clear_stale_manifest(out)
+        done = [_run_step(step, base, out, cache_dir, progress) for step in pipeline.steps]
+        record = [
             {
                 "step": step.step,
                 "out": step.name or step.step,
                 "summary": result.summary(),
                 "warnings": result.warnings,
             }
-        )
-    with atomic_output(out / "manifest.json") as tmp:
-        tmp.write_text(
-            json.dumps({"pipeline": pipeline.name, "steps": record}, ensure_ascii=False, indent=2),
-            "utf-8",
-        )
+            for step, (_, result) in zip(pipeline.steps, done, strict=True)
+        ]
+        with atomic_output(out / "manifest.json") as tmp:
+            text = json.dumps({"pipeline": pipeline.name, "steps": record}, ensure_ascii=False, indent=2)
+            tmp.write_text(text, "utf-8")
     return done
+
+
+def _run_step(
+    step: StepConfig, base: Path, out: Path, cache_dir: Path | None, progress: Progress | None
+) -> tuple[Path, StepResult]:
+    """One step into ``OUT/<name>/``, or the maps step into ``OUT`` itself."""
+    params: StepParams = step.resolved(base)
+    maps = step.step == "maps"
+    sub = out if maps else out / (step.name or step.step)
+    if maps:
+        params = MapsParams(results=str(out))
+    ctx = StepContext(
+        sub, cache_dir or default_cache_dir(), progress or NullProgress(), manifest=not maps
+    )
+    with ctx:
+        return sub, STEPS[step.step](params, ctx)
 
 
 def run_pipeline_file(

@@ -29,4 +29,5 @@ def maps(results: str, out_dir: Path) -> None:
     if not Path(results).is_dir():
         raise click.BadParameter(f"--results {results} is not a directory")
     params = build(MapsParams, results=results)
-    echo_result(out_dir, atlas.run(params, step_context(out_dir)))
+    with step_context(out_dir, manifest=False) as ctx:
+        echo_result(out_dir, atlas.run(params, ctx))

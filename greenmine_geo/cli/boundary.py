@@ -50,4 +50,5 @@ def convert_boundary(**values: object) -> None:
         values["zone_width"] = int(str(values["zone_width"]))
     params = build(ConvertParams, **values)
     out_dir = Path(params.out).parent
-    echo_result(out_dir, convert.run(params, step_context(out_dir)))
+    with step_context(out_dir) as ctx:
+        echo_result(out_dir, convert.run(params, ctx))

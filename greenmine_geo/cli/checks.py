@@ -66,5 +66,5 @@ def check_prerequisite(
     from ..steps import prerequisite
 
     params = build(PrerequisiteParams, **values)
-    ctx = step_context(out_dir, cache_dir=cache_dir, progress=progress)
-    echo_result(out_dir, prerequisite.run(params, ctx))
+    with step_context(out_dir, cache_dir=cache_dir, progress=progress) as ctx:
+        echo_result(out_dir, prerequisite.run(params, ctx))

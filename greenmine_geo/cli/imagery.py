@@ -102,7 +102,8 @@ def greening(out_dir: Path, **values: object) -> None:
     from ..steps import greening as step
 
     params = build(GreeningParams, **values)
-    echo_result(out_dir, step.run(params, step_context(out_dir)))
+    with step_context(out_dir) as ctx:
+        echo_result(out_dir, step.run(params, ctx))
 
 
 @click.command()
@@ -137,7 +138,8 @@ def restoration(out_dir: Path, **values: object) -> None:
     from ..steps import restoration as step
 
     params = build(RestorationParams, **values)
-    echo_result(out_dir, step.run(params, step_context(out_dir)))
+    with step_context(out_dir) as ctx:
+        echo_result(out_dir, step.run(params, ctx))
 
 
 @click.command("review-imagery")
@@ -162,4 +164,5 @@ def review_imagery(out_dir: Path, **values: object) -> None:
     from ..steps import review as step
 
     params = build(ReviewParams, **values)
-    echo_result(out_dir, step.run(params, step_context(out_dir)))
+    with step_context(out_dir) as ctx:
+        echo_result(out_dir, step.run(params, ctx))

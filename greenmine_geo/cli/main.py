@@ -7,6 +7,7 @@ type named). A completed check exits 0 whatever its verdicts.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 import click
 
 from .._version import __version__
-from ..errors import GreenmineError
+from ..errors import GreenmineError, OutputError
 from .atlas import maps
 from .boundary import convert_boundary
 from .checks import check
@@ -67,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         fail(exc.format_message() + hint)
     except click.ClickException as exc:
         fail(exc.format_message())
+    except OutputError as exc:
+        fail(str(exc), 1)
     except GreenmineError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
@@ -74,6 +77,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     except MemoryError:
         fail("out of memory; run on fewer mines at a time or a larger machine", 1)
     except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            fail(
+                f"no room to write {exc.filename or 'the outputs'} ({exc.strerror}); free some "
+                "space and run again: nothing half-written was left under a final name",
+                1,
+            )
         fail(f"{exc.strerror or exc} ({exc.filename or ''}); check the path and permissions", 1)
     except Exception as exc:  # a bug, not bad input: still one line, traceback on request
         if os.environ.get("GREENMINE_DEBUG"):

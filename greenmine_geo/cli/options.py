@@ -167,12 +167,15 @@ cache_option = click.option(
 )
 
 
-def step_context(out_dir: Path, *, cache_dir: Path | None = None, progress: bool = False) -> Any:
-    """The context a command runs its step in (a progress bar on a terminal when asked)."""
+def step_context(
+    out_dir: Path, *, cache_dir: Path | None = None, progress: bool = False, manifest: bool = True
+) -> Any:
+    """The context a command runs its step in (a progress bar on a terminal when asked);
+    use it as ``with step_context(out) as ctx:`` so the output directory is released."""
     from ..steps.skeleton import StepContext
     from .terminal import TqdmProgress
 
-    ctx = StepContext(out_dir, progress=TqdmProgress(progress))
+    ctx = StepContext(out_dir, progress=TqdmProgress(progress), manifest=manifest)
     if cache_dir is not None:
         ctx.cache_dir = cache_dir
     return ctx

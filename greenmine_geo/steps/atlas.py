@@ -66,11 +66,28 @@ def _leagues_with_mines(res: RunResults) -> list[str]:
     return sorted({str(v) for v in res.mines["league_city"].dropna() if str(v).strip()})
 
 
-def _print_jobs(res: RunResults, folder: Path, jobs: list[tuple[str, str, str]]) -> list[Path]:
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (POSIX; elsewhere assumed)."""
+    if os.name != "posix":  # pragma: no cover - workers there are children of the run itself
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _print_jobs(
+    res: RunResults, folder: Path, jobs: list[tuple[str, str, str]], owner: int
+) -> list[Path]:
     """Draw ``jobs`` ((kind, key, file stem): ("league", name, …) or ("mine", id, …)) as PNG
-    (150 dpi) and PDF."""
+    (150 dpi) and PDF; stop as soon as the run that asked (``owner``, a pid) is gone."""
     written = []
     for kind, key, stem in jobs:
+        if not _alive(owner):
+            break
         fig = league_print_map(res, key) if kind == "league" else mine_print_map(res, key)
         for suffix in (".png", ".pdf"):
             written.append(results.write_figure(fig, folder / f"{stem}{suffix}", dpi=150))
@@ -92,26 +109,26 @@ def _print_maps(res: RunResults, folder: Path) -> tuple[list[Path], dict[str, Pa
     jobs += [("mine", k, stem) for k, stem in mine_names.items()]
     workers = min(os.cpu_count() or 1, 4, max(len(jobs) // 8, 1))
     if workers == 1:
-        written = _print_jobs(res, folder, jobs)
+        written = _print_jobs(res, folder, jobs, os.getpid())
     else:
         shares = [jobs[k::workers] for k in range(workers)]
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            done = pool.map(_print_jobs, [res] * workers, [folder] * workers, shares)
+            owner = [os.getpid()] * workers
+            done = pool.map(_print_jobs, [res] * workers, [folder] * workers, shares, owner)
             written = sorted(p for part in done for p in part)
     return written, {k: folder / f"{stem}.png" for k, stem in mine_names.items()}
 
 
-def _reports(res: RunResults, out_dir: Path, prints: dict[str, Path]) -> dict[str, Path]:
+def _reports(res: RunResults, ctx: StepContext, prints: dict[str, Path]) -> dict[str, Path]:
     """A report page per mine the run knows, with its print map."""
-    folder = out_dir / "reports"
-    names = file_names(mine_ids(res), suffix=".html")
+    folder = ctx.out_dir / "reports"
+    index = ctx.out_dir / "index.html"
     return {
-        mine_id: results.write_text(
-            mine_report_html(res, mine_id, folder, out_dir / "index.html", prints.get(mine_id)),
-            folder / name,
+        mine_id: ctx.write_text(
+            mine_report_html(res, mine_id, folder, index, prints.get(mine_id)), f"reports/{name}"
         )
-        for mine_id, name in names.items()
+        for mine_id, name in file_names(mine_ids(res), suffix=".html").items()
     }
 
 
@@ -121,8 +138,8 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _dashboard(res: RunResults, folder: Path) -> list[Path]:
-    """dashboard.png/.pdf (choropleth and table), dashboard.csv and dashboard.html."""
+def _dashboard(res: RunResults, ctx: StepContext) -> list[Path]:
+    """maps/dashboard.png/.pdf (choropleth and table), .csv and .html."""
     table = league_table(res)
     fig = dashboard_figure(res, table)
     page = render(
@@ -131,19 +148,18 @@ def _dashboard(res: RunResults, folder: Path) -> list[Path]:
         rows=[[_cell(r[c]) for c in DASHBOARD_COLUMNS] for _, r in table.iterrows()],
         has_list_field=bool(table["large_green"].notna().any()),
     )
-    return [
-        results.write_figure(fig, folder / "dashboard.png", dpi=150),
-        results.write_figure(fig, folder / "dashboard.pdf"),
-        results.write_csv(table, folder / "dashboard.csv"),
-        results.write_text(page, folder / "dashboard.html"),
-    ]
+    ctx.write_figure(fig, "maps/dashboard.png", dpi=150)
+    ctx.write_figure(fig, "maps/dashboard.pdf")
+    ctx.wrote([results.write_csv(table, ctx.out_dir / "maps" / "dashboard.csv")])
+    ctx.write_text(page, "maps/dashboard.html")
+    return [ctx.out_dir / "maps" / f"dashboard{s}" for s in (".png", ".pdf", ".csv", ".html")]
 
 
 def _interactive(
-    res: RunResults, out_dir: Path, reports: dict[str, Path]
+    res: RunResults, ctx: StepContext, reports: dict[str, Path]
 ) -> list[tuple[str, Path]]:
     """The province map and one map per league/city with mines: (label, file) each."""
-    href = {mid: os.path.relpath(p, out_dir / "maps") for mid, p in reports.items()}
+    href = {mid: os.path.relpath(p, ctx.out_dir / "maps") for mid, p in reports.items()}
     title = "内蒙古自治区 绿色矿山 总览 Inner Mongolia overview"
     maps = [
         ("全区总览 province overview", atlas_map(res, title=title, report_href=href), "province")
@@ -160,16 +176,16 @@ def _interactive(
             )
             maps.append((league, fmap, names[league]))
     return [
-        (label, results.write_text(fmap.get_root().render(), out_dir / "maps" / f"{stem}.html"))
+        (label, ctx.write_text(fmap.get_root().render(), f"maps/{stem}.html"))
         for label, fmap, stem in maps
     ]
 
 
-def _index(res: RunResults, out_dir: Path, sections: dict[str, list[tuple[str, Path]]]) -> Path:
+def _index(res: RunResults, ctx: StepContext, sections: dict[str, list[tuple[str, Path]]]) -> Path:
     """The landing page: every map, dashboard, print map and report, and each step's files."""
 
     def href(path: Path) -> str:
-        return os.path.relpath(path, out_dir).replace(os.sep, "/")
+        return os.path.relpath(path, ctx.out_dir).replace(os.sep, "/")
 
     steps = [
         (
@@ -187,24 +203,26 @@ def _index(res: RunResults, out_dir: Path, sections: dict[str, list[tuple[str, P
     ]
     page = render(
         "index.html",
-        root=str(res.root),
+        root=res.root.resolve().name,
         sections=[
             (t, [(label, href(p)) for label, p in items]) for t, items in sections.items() if items
         ],
         steps=steps,
         warnings=res.warnings,
     )
-    return results.write_text(page, out_dir / "index.html")
+    return ctx.write_text(page, "index.html")
 
 
 def run(params: MapsParams, ctx: StepContext) -> AtlasResult:
-    """Write the atlas of the results directory ``params.results`` into ``ctx.out_dir``."""
-    out_dir = ctx.out_dir
+    """Write the atlas of the results directory ``params.results`` into ``ctx.out_dir``
+    (a context made with ``manifest=False``: the atlas keeps no manifest of its own)."""
     res = load_results(params.results)
-    prints, mine_prints = _print_maps(res, out_dir / "maps" / "print")
-    reports = _reports(res, out_dir, {k: p for k, p in mine_prints.items() if p.exists()})
-    interactive = _interactive(res, out_dir, reports)
-    dashboard = _dashboard(res, out_dir / "maps") if res.mines is not None else []
+    ctx.begin()
+    prints, mine_prints = _print_maps(res, ctx.out_dir / "maps" / "print")
+    ctx.wrote(prints)
+    reports = _reports(res, ctx, {k: p for k, p in mine_prints.items() if p.exists()})
+    interactive = _interactive(res, ctx, reports)
+    dashboard = _dashboard(res, ctx) if res.mines is not None else []
     sections = {
         "交互地图 Interactive maps": interactive,
         "全区看板 Province dashboard": [
@@ -213,5 +231,7 @@ def run(params: MapsParams, ctx: StepContext) -> AtlasResult:
         "印刷图 Print maps (PDF)": [(p.stem, p) for p in prints if p.suffix == ".pdf"],
         "矿山报告 Mine reports": list(reports.items()),
     }
-    index = _index(res, out_dir, sections)
-    return AtlasResult([p for _, p in interactive], prints, reports, dashboard, index, res.warnings)
+    index = _index(res, ctx, sections)  # last: it marks the atlas complete
+    result = AtlasResult([p for _, p in interactive], prints, reports, dashboard, index)
+    result.warnings = res.warnings
+    return ctx.finish(result, params)

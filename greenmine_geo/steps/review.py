@@ -9,7 +9,8 @@ crashes or hangs the decoder fails ``format``.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from contextlib import nullcontext
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,9 @@ from .._version import __version__
 from ..config import ReviewParams, ReviewSettings
 from ..errors import InputError
 from ..imagery.review import Check, ReviewResult, not_decoded, overall, refused, review_raster
+from ..io import registry
+from ..io.clock import now, today
 from ..io.isolation import IsolationFailure, IsolationLimits, run_isolated
-from ..io.registry import add_submission
 from ..io.untrusted import Limits, UntrustedRasterError, open_untrusted
 from ..report.review_html import render_review
 from .skeleton import StepContext
@@ -66,32 +68,32 @@ def run(
     if image.is_dir():
         raise InputError(f"{image} is a directory; give the image file")
     mine = ctx.mine(params.mines, params.id_field, params.mine_id)
-    earlier = ctx.registry(params.registry) if params.registry else None
-    settings = params.dated(date.today())
-    args = (image, mine, params.mine_id, params.bands, params.acquired, earlier, settings)
-    try:
-        checks, entry, facts = run_isolated(
-            _review_file, *args, limits or Limits(), limits=isolation, report=usage
+    settings = params.dated(today())
+    with registry.locked(params.registry) if params.registry else nullcontext():
+        earlier, problems = ctx.registry(params.registry) if params.registry else (None, [])
+        args = (image, mine, params.mine_id, params.bands, params.acquired, earlier, settings)
+        try:
+            checks, entry, facts = run_isolated(
+                _review_file, *args, limits or Limits(), limits=isolation, report=usage
+            )
+        except IsolationFailure as failure:
+            checks, entry, facts = not_decoded(failure.reason), None, {}
+        ctx.record("image", image)
+        sha256 = ctx.inputs[-1]["sha256"]
+        result = ReviewResult(
+            overall(checks),
+            params.mine_id,
+            image.name,
+            sha256,
+            checks,
+            settings.model_dump(mode="json", include=set(ReviewSettings.model_fields)),
+            now().isoformat(timespec="seconds"),
+            __version__,
+            facts=facts,
+            warnings=problems,
         )
-    except IsolationFailure as failure:
-        checks, entry, facts = not_decoded(failure.reason), None, {}
-    ctx.record("image", image)
-    sha256 = ctx.inputs[-1]["sha256"]
-    thresholds = settings.model_dump(mode="json", include=set(ReviewSettings.model_fields))
-    result = ReviewResult(
-        overall(checks),
-        params.mine_id,
-        image.name,
-        sha256,
-        checks,
-        thresholds,
-        datetime.now(UTC).isoformat(timespec="seconds"),
-        __version__,
-        facts=facts,
-    )
-    if params.registry and entry is not None:
-        result.registry_submission = add_submission(
-            params.registry, {**entry, "image": image.name, "image_sha256": sha256}
-        )
+        if params.registry and entry is not None:
+            entry = {**entry, "image": image.name, "image_sha256": sha256}
+            result.registry_submission = registry.add_submission(params.registry, entry)
     ctx.write_text(render_review(result.to_json()), "review.html")
     return ctx.finish(result, params)

@@ -29,9 +29,10 @@ from matplotlib.figure import Figure
 from ..checks.mines import MineSet, prepare_mines, read_mines
 from ..config import LayerSpec, StepParams
 from ..errors import InputError
-from ..io import atomic, manifest, results
+from ..io import manifest, results
 from ..io.cache import cache_key, default_cache_dir, load_entry, save_entry
 from ..io.corner_points import BoundaryFile, read_corner_file
+from ..io.outdir import OutputDir
 from ..io.registry import read_submissions
 from ..io.tables import read_exemptions, read_plan_table
 from ..io.untrusted import UntrustedRaster, UntrustedRasterError, open_untrusted
@@ -82,10 +83,18 @@ class StepContext:
     outputs: list[Path] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
-    _writing: bool = field(default=False, init=False, repr=False)
+    manifest: bool = True
+    _out: OutputDir = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.out_dir = Path(self.out_dir)
+        self._out = OutputDir(self.out_dir, manifest=self.manifest)
+
+    def __enter__(self) -> StepContext:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._out.close()
 
     # ---- one door in -------------------------------------------------------------------
 
@@ -148,6 +157,10 @@ class StepContext:
         key = cache_key(source.sha256, name, fields, PREPARE_PARAMS)
         self.parameters["prepare"] = PREPARE_PARAMS
         prepared = _cached_layer(self.cache_dir, key)
+        if prepared is not None and len(attrs) != prepared.n_features:
+            # a layer with no attribute fields reads as no rows without its geometry
+            prepared = prepared if not columns else None
+            attrs = attrs.reindex(range(prepared.n_features)) if prepared is not None else attrs
         self.facts.setdefault("prepared_layers_from_cache", {})[name] = prepared is not None
         if prepared is not None:
             return planning_layer(attrs, name, fields=fields, prepared=prepared)
@@ -174,8 +187,9 @@ class StepContext:
         self.record("plan_table", path)
         return table
 
-    def registry(self, path: str) -> list[dict[str, Any]]:
-        """The earlier submissions of an imagery registry (a directory of JSON entries)."""
+    def registry(self, path: str) -> tuple[list[dict[str, Any]], list[str]]:
+        """The earlier submissions of an imagery registry (a directory of JSON entries), and
+        a line for each entry that cannot be read."""
         return read_submissions(path)
 
     @contextlib.contextmanager
@@ -200,28 +214,38 @@ class StepContext:
     # ---- one door out ------------------------------------------------------------------
 
     def begin(self) -> None:
-        """Before the first file is replaced: the previous manifest goes, once."""
-        if not self._writing:
-            atomic.clear_stale_manifest(self.out_dir)
-            self._writing = True
+        """Before the first file is written: the directory is locked for this run, and what
+        the previous run left there is removed (its manifest first; see
+        :class:`~greenmine_geo.io.outdir.OutputDir`). Once; later calls do nothing."""
+        self._out.open()
 
-    def write_figure(self, fig: Figure, name: str) -> str:
-        """Write a figure drawn while the step runs (PNG by the name's suffix); returns ``name``."""
+    def wrote(self, paths: Sequence[Path]) -> list[Path]:
+        """Record files written into the output directory (by this process or its workers)."""
         self.begin()
-        self.outputs.append(results.write_figure(fig, self.out_dir / name))
+        for path in paths:
+            self._out.record(path)
+            self.outputs.append(Path(path))
+        return list(paths)
+
+    def write_figure(self, fig: Figure, name: str, dpi: float | None = None) -> str:
+        """Write a figure drawn while the step runs (format by the name's suffix); returns ``name``."""
+        self.begin()
+        self.wrote([results.write_figure(fig, self.out_dir / name, dpi=dpi)])
         return name
 
     def write_text(self, text: str, name: str) -> Path:
         """Write a page (HTML) the step renders from its result."""
         self.begin()
-        path = results.write_text(text, self.out_dir / name)
-        self.outputs.append(path)
-        return path
+        return self.wrote([results.write_text(text, self.out_dir / name)])[0]
 
     def finish(self, result: R, params: StepParams) -> R:
-        """Write the result's files, then the manifest (inputs, parameters, outputs) last."""
+        """Write the result's files, then the manifest (inputs, parameters, outputs) last,
+        and release the output directory."""
         self.begin()
-        self.outputs += result.write(self.out_dir)
+        self.wrote(result.write(self.out_dir))
+        if not self.manifest:
+            self._out.close()
+            return result
         record = result.manifest_record()
         parameters = {
             **params.model_dump(mode="json"),
@@ -238,4 +262,6 @@ class StepContext:
                 extra={**record, **self.facts, "warnings": result.warnings},
             )
         )
+        self._out.record(self.out_dir / "manifest.json")
+        self._out.close()
         return result
