@@ -264,3 +264,16 @@ def test_empty_files_are_reported_not_crashed_on(inputs, tmp_path):
         set(table.verdict) == {"REVIEW"}
         and table.reasons.str.contains("red-line layer is empty").all()
     )
+
+
+def test_a_warm_run_on_a_layer_without_attribute_fields(tmp_path):
+    # a red line with geometry only: its attributes read as no rows from the cached path
+    mines = write(layer([gk_box(0, 0, 100, 100)], mine_id=["M1"]), tmp_path / "m.gpkg")
+    redline = write(layer([gk_box(50, 50, 300, 300)]), tmp_path / "r.gpkg")
+    args = ["check", "prerequisite", "--mines", mines, "--id-field", "mine_id", "--redline"]
+    args += [redline, "--cache-dir", str(tmp_path / "cache"), "--no-progress"]
+    for out in ("cold", "warm"):
+        r = greenmine(*args, "--out", str(tmp_path / out))
+        assert r.returncode == 0, r.stderr
+    cold, warm = (pd.read_csv(tmp_path / d / "prerequisite.csv") for d in ("cold", "warm"))
+    assert warm.verdict.tolist() == cold.verdict.tolist() == ["FAIL"]

@@ -103,3 +103,35 @@ def test_greening_end_members_in_a_pipeline(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_pipeline(f)
     assert f"{f}:7: steps[0].end_members" in str(err.value) and "below" in str(err.value)
+
+
+def _laughs(levels: int = 9) -> str:
+    """The "billion laughs": each level ten aliases of the one below (10^9 values)."""
+    lines = ["l0: &l0 [" + ", ".join(['"lol"'] * 10) + "]"]
+    lines += [f"l{k}: &l{k} [" + ", ".join([f"*l{k - 1}"] * 10) + "]" for k in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (_laughs(), "expands to"),
+        ('name: x\nsteps:\n  - !!python/object/apply:os.system ["echo pwned"]\n', "not allowed"),
+        ("name: x\nsteps: " + "[" * 100 + "]" * 100 + "\n", "deeper than"),
+    ],
+)
+def test_hostile_pipeline_files_are_refused_at_once(tmp_path, text, says):
+    # a "billion laughs" of anchors and aliases, an object tag, absurd nesting
+    path = tmp_path / "p.yaml"
+    path.write_text(text, "utf-8")
+    r = greenmine("validate", str(path))
+    assert r.returncode == 2 and says in r.stderr and len(r.stderr.strip().splitlines()) == 1, (
+        r.stderr
+    )
+
+
+def test_an_oversized_pipeline_file_is_refused(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("name: x\n# " + "x" * (2 << 20) + "\n", "utf-8")
+    r = greenmine("validate", str(path))
+    assert r.returncode == 2 and "parameters only" in r.stderr

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import fnmatch
+import hashlib
 import io
 import json
 import math
+import os
 import re
+import subprocess
+import sys
 import warnings
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import geopandas as gpd
 import matplotlib.pyplot as plt
@@ -326,3 +333,66 @@ def test_demo_reads_corner_point_boundary_files(demo_run):
     )
     findings = [f for i in manifest["inputs"] if i["role"] == "mines" for f in i["findings"]]
     assert any("closed" in f for f in findings)  # the XLSX lists each corner once
+
+
+_TIME = rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)"
+
+
+def _normalised(path) -> bytes:
+    """A file's bytes with the recorded times of :data:`RECORDED_TIMES` blanked, and the
+    hashes a manifest keeps of files that hold such times."""
+    from greenmine_geo.io.clock import RECORDED_TIMES
+
+    def timed(name: str) -> bool:
+        return any(fnmatch.fnmatch(name, p) for p in RECORDED_TIMES if "/" not in p)
+
+    data = path.read_bytes()
+    if path.name == "manifest.json":
+        record = json.loads(data)
+        for key in RECORDED_TIMES[path.name]:
+            record.pop(key, None)
+        for output in record.get("outputs", []):
+            if timed(Path(output["path"]).name):
+                output.pop("sha256")
+        return json.dumps(record, sort_keys=True).encode()
+    if path.suffix == ".pdf":
+        return re.sub(rb"/CreationDate \(D:[^)]*\)", b"", data)
+    if timed(path.name):  # a GeoPackage's last_change, a review's time
+        return re.sub(_TIME, b"TIME", data)
+    return data
+
+
+@pytest.mark.slow
+def test_the_demo_run_twice_writes_the_same_bytes_apart_from_recorded_times(demo_run, tmp_path):
+    # another day's clock and a cold cache of its own: only RECORDED_TIMES may differ
+    noon = datetime.combine(date.today(), datetime.min.time()) + timedelta(hours=12)
+    env = {
+        **os.environ,
+        "SOURCE_DATE_EPOCH": str(int(noon.timestamp())),
+        "GREENMINE_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    again = tmp_path / demo_run.name
+    r = subprocess.run(
+        [sys.executable, "-m", "greenmine_geo", "run", str(REPO / "pipelines" / "demo.yaml")]
+        + ["--out", str(again), "--no-progress"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+
+    def files(root):
+        return {
+            p.relative_to(root).as_posix(): p
+            for p in root.rglob("*")
+            if p.is_file() and not p.name.startswith(".") and "screenshots" not in p.parts
+        }
+
+    first, second = files(demo_run), files(again)
+    assert sorted(first) == sorted(second)
+    differ = [k for k in first if _normalised(first[k]) != _normalised(second[k])]
+    assert differ == []
+    for manifest in demo_run.glob("*/manifest.json"):  # the recorded hashes are sha256sum's
+        for output in json.loads(manifest.read_text("utf-8"))["outputs"]:
+            data = (manifest.parent / output["path"]).read_bytes()
+            assert output["sha256"] == hashlib.sha256(data).hexdigest(), output["path"]
