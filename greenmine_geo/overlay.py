@@ -96,7 +96,8 @@ def _with_lines_or_points(geoms: np.ndarray) -> np.ndarray:
     )
     parts, owner = shapely.get_parts(geoms[collections], return_index=True)
     polygonal = np.isin(
-        shapely.get_type_id(parts), [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON]
+        shapely.get_type_id(parts),
+        [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON],
     )
     return np.unique(collections[owner[~polygonal]])
 

@@ -60,7 +60,9 @@ def run_pipeline(
             for step, (_, result) in zip(pipeline.steps, done, strict=True)
         ]
         with atomic_output(out / "manifest.json") as tmp:
-            text = json.dumps({"pipeline": pipeline.name, "steps": record}, ensure_ascii=False, indent=2)
+            text = json.dumps(
+                {"pipeline": pipeline.name, "steps": record}, ensure_ascii=False, indent=2
+            )
             tmp.write_text(text, "utf-8")
     return done
 
