@@ -4,12 +4,12 @@ Layers, each toggleable: mines coloured by prerequisite verdict (with a popup of
 figures and a link to their report), conflict pieces, the red line, key exploration and
 mining zones, planning blocks, land use, admin boundaries, restoration zones and
 suspected 越界 disturbance. Layers are simplified for display only (never for
-measurement): ~200 m on the province map, ~30 m on a league's.
+measurement): ~200 m on the province map, ~30 m on a league's. Every value from input
+data goes through the escaping helpers of :mod:`.web` (see :mod:`..report.html_safety`).
 """
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable, Mapping
 
@@ -18,9 +18,11 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from ..report.html_safety import map_text
 from ..report.render import render
 from ..run_results import RunResults
 from ..types import BINDING_EFFECTS
+from .page import Raw
 from .styles import (
     CONTEXT_STYLE,
     DEFAULT_LAYER_COLOUR,
@@ -30,7 +32,7 @@ from .styles import (
     SUSPECTED_DISTURBANCE,
     VERDICT_STYLE,
 )
-from .web import add_legend, display_frame, has_rows, meeting, offline_map
+from .web import add_legend, display_frame, geojson, has_rows, meeting, offline_map, popup, tooltip
 
 __all__ = ["CONTEXT_STYLE", "leagues", "mine_popup", "atlas_map"]
 
@@ -72,7 +74,8 @@ def _fmt(value: object, unit: str = "") -> str:
 
 
 def mine_popup(row: pd.Series, res: RunResults, report_href: str | None) -> str:
-    """The popup of one mine: verdict and its figures, greening and restoration, a report link."""
+    """The popup of one mine: verdict and its figures, greening and restoration, a report link
+    (HTML with its values escaped; :func:`~.web.popup` makes it safe for folium)."""
     info = (
         res.mine_info.loc[row.mine_id]
         if res.mine_info is not None and row.mine_id in res.mine_info.index
@@ -136,7 +139,7 @@ def _base_map(
         bounds = _PROVINCE_BOUNDS
     fmap = offline_map(bounds, base=base, base_label="league_city")  # type: ignore[arg-type]
     fmap.get_root().header.add_child(  # type: ignore[attr-defined]
-        folium.Element(f"<title>{html.escape(title)}</title>"), name="title"
+        Raw(f"<title>{map_text(title)}</title>"), name="title"
     )
     return fmap
 
@@ -152,7 +155,7 @@ def _context_layer(
     ]
     shown = display_frame(gdf[[*cols, gdf.geometry.name]], tolerance_deg)
     shown = shown[~shown.geometry.is_empty]
-    folium.GeoJson(
+    geojson(
         shown,
         name=style.label,
         show=show,
@@ -174,7 +177,7 @@ def _context_layers(
 
 def _league_outline(fmap: folium.Map, area: shapely.Geometry, title: str) -> None:
     """The outline of the league/city ``area`` (lon/lat) the map shows."""
-    folium.GeoJson(
+    geojson(
         gpd.GeoDataFrame({"name": [title]}, geometry=[area], crs="EPSG:4490"),
         name=LEAGUE_OUTLINE.label,
         style_function=lambda _f: {
@@ -204,8 +207,8 @@ def _mine_markers(
             fill=True,
             fill_color=colour,
             fill_opacity=0.95,
-            tooltip=f"{row.mine_id}: {verdict_label}",
-            popup=folium.Popup(
+            tooltip=tooltip(f"{row.mine_id}: {verdict_label}"),
+            popup=popup(
                 mine_popup(pd.Series(row._asdict()), res, report_href.get(str(row.mine_id))),
                 max_width=420,
             ),
@@ -229,8 +232,8 @@ def _mines_by_verdict(
         if part.empty:
             continue
         legend.append((colour, f"{zh} {en} ({len(part)})"))
-        group = folium.FeatureGroup(name=f"矿山 mines: {zh} {en} ({len(part)})")
-        folium.GeoJson(
+        group = folium.FeatureGroup(name=map_text(f"矿山 mines: {zh} {en} ({len(part)})"))
+        geojson(
             part[["mine_id", "verdict", "geometry"]],
             style_function=_styler(colour, colour, 2, 0.5),
             tooltip=folium.GeoJsonTooltip(fields=["mine_id", "verdict"]),
@@ -249,7 +252,7 @@ def _conflict_pieces(fmap: folium.Map, conflicts: gpd.GeoDataFrame | None) -> Le
     legend = []
     for layer_name, part in deep.groupby("layer"):
         colour = LAYER_COLOUR.get(str(layer_name), DEFAULT_LAYER_COLOUR)
-        folium.GeoJson(
+        geojson(
             display_frame(part[[*fields, "geometry"]], _DETAIL_TOLERANCE_DEG),
             name=f"冲突 conflicts: {layer_name} ({len(part)})",
             style_function=_styler(colour, colour, 1, 0.85),
@@ -276,7 +279,7 @@ def _restoration_zones(
         if c in zones.columns
     ]
     style = RESTORATION_ZONES
-    folium.GeoJson(
+    geojson(
         display_frame(zones[[*cols, zones.geometry.name]], _DETAIL_TOLERANCE_DEG),
         name=f"{style.label} ({len(zones)})",
         style_function=_styler(style.stroke, style.fill, 2, style.opacity),
@@ -291,7 +294,7 @@ def _suspected_disturbance(fmap: folium.Map, dist: gpd.GeoDataFrame | None) -> L
         return []
     fields = ["mine_id", "area_m2", "first_seen", "distance_m"]
     style = SUSPECTED_DISTURBANCE
-    folium.GeoJson(
+    geojson(
         display_frame(dist[[*fields, "geometry"]], _DETAIL_TOLERANCE_DEG),
         name=f"疑似越界 suspected outside disturbance ({len(dist)})",
         style_function=_styler(style.stroke, style.fill, 2, style.opacity),

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 
+import geopandas as gpd
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -99,47 +101,56 @@ def _pct(value: float, n: int) -> str:
     return "—" if not n or math.isnan(value) else f"{value:.0f} % of {n}"
 
 
+def _choropleth(ax: Axes, admin: gpd.GeoDataFrame | None, table: pd.DataFrame) -> None:
+    """Each league's share of its 2025 quota, coloured, labelled with its counts."""
+    # only the twelve leagues of the table: a name outside it (a typo, or anything an input
+    # file holds) has no quota, would not be drawn, and its label would land off the axes
+    if admin is None or "league_city" not in admin.columns:
+        return
+    polys = leagues(admin).merge(table, on="league_city", how="inner")
+    if polys.empty:
+        return
+    crs = "+proj=aea +lat_1=38 +lat_2=50 +lat_0=0 +lon_0=112 +ellps=GRS80 +units=m"
+    polys = polys.to_crs(crs)
+    bins = [0, 25, 50, 75, 100, 1e9]
+    cmap = ListedColormap(["#e8f5e9", "#a5d6a7", "#66bb6a", "#2e7d32", "#c62828"])
+    polys.plot(
+        ax=ax,
+        column="quota_used_pct",
+        cmap=cmap,
+        norm=BoundaryNorm(bins, cmap.N),
+        edgecolor="#424242",
+        linewidth=0.6,
+    )
+    for row in polys.itertuples():
+        p = row.geometry.representative_point()
+        ax.text(
+            p.x,
+            p.y,
+            f"{row.league_city}\n{row.mines}/{row.quota_2025}",
+            ha="center",
+            va="center",
+            fontsize=7.5,
+        )
+    labels = ["< 25 %", "25-50 %", "50-75 %", "75-100 %", "> 100 % 超出指标"]
+    ax.legend(
+        handles=[
+            Patch(facecolor=cmap(i), edgecolor="#424242", label=lab) for i, lab in enumerate(labels)
+        ],
+        title="在期矿山占2025年指标 mines / 2025 quota",
+        loc="upper left",
+        fontsize=8,
+        title_fontsize=8.5,
+    )
+
+
 def dashboard_figure(res: RunResults, table: pd.DataFrame) -> Figure:
     """A4 choropleth of each league's share of its 2025 quota, with counts and 2028 shares."""
     cjk_font()
-    admin = res.context.get("admin")
     fig = Figure(figsize=A4_LANDSCAPE, dpi=200)
     ax = fig.add_axes((0.02, 0.1, 0.62, 0.8))
     ax.set_axis_off()
-    if admin is not None:
-        crs = "+proj=aea +lat_1=38 +lat_2=50 +lat_0=0 +lon_0=112 +ellps=GRS80 +units=m"
-        polys = leagues(admin).merge(table, on="league_city", how="left").to_crs(crs)
-        bins = [0, 25, 50, 75, 100, 1e9]
-        cmap = ListedColormap(["#e8f5e9", "#a5d6a7", "#66bb6a", "#2e7d32", "#c62828"])
-        polys.plot(
-            ax=ax,
-            column="quota_used_pct",
-            cmap=cmap,
-            norm=BoundaryNorm(bins, cmap.N),
-            edgecolor="#424242",
-            linewidth=0.6,
-        )
-        for row in polys.itertuples():
-            p = row.geometry.representative_point()
-            ax.text(
-                p.x,
-                p.y,
-                f"{row.league_city}\n{row.mines}/{row.quota_2025}",
-                ha="center",
-                va="center",
-                fontsize=7.5,
-            )
-        labels = ["< 25 %", "25-50 %", "50-75 %", "75-100 %", "> 100 % 超出指标"]
-        ax.legend(
-            handles=[
-                Patch(facecolor=cmap(i), edgecolor="#424242", label=lab)
-                for i, lab in enumerate(labels)
-            ],
-            title="在期矿山占2025年指标 mines / 2025 quota",
-            loc="upper left",
-            fontsize=8,
-            title_fontsize=8.5,
-        )
+    _choropleth(ax, res.context.get("admin"), table)
     fig.suptitle(
         "内蒙古自治区 矿山数量与绿色矿山目标 Mines, quotas and green-mine targets",
         fontsize=15,

@@ -66,7 +66,7 @@ def greening_figure(
             bbox={"boxstyle": "circle,pad=0.2", "fc": "#d50000", "ec": "none"},
         )
     fig.colorbar(shown, ax=ax, shrink=0.7, label="FVC (vegetation cover)")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=10, parse_math=False)  # ids are input data: never mathtext
     ax.set_aspect("equal")
     ax.ticklabel_format(useOffset=False, style="plain")
     ax.tick_params(labelsize=7)

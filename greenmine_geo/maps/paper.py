@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
-from datetime import date
 from typing import Any
 
 import geopandas as gpd
@@ -24,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrow, Rectangle
 
 from ..errors import InputError
+from ..io.clock import today
 from ..run_results import RunResults
 from .web import has_rows
 
@@ -71,6 +71,8 @@ def cjk_font() -> str:
     matplotlib.rcParams["font.family"] = "sans-serif"
     matplotlib.rcParams["font.sans-serif"] = [CJK_FONT, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
+    # labels hold input data (names, ids): "$…$" in one is text, not mathtext to parse
+    matplotlib.rcParams["text.parse_math"] = False
     # glyphs embedded as Type 3 outlines: 5 × faster than Type 42 with a 16 MB CJK font
     matplotlib.rcParams["pdf.fonttype"] = 3
     return CJK_FONT
@@ -224,6 +226,6 @@ def decorate(
     footer = (
         f"数据来源 sources: {'; '.join(sources)}\n"
         f"投影 projection: 横轴墨卡托 transverse Mercator, CGCS2000/GRS80, 中央经线 {lon0:.2f}°E · "
-        f"制图 made {date.today().isoformat()} with greenmine-geo · 仅供监管参考 for supervision, not a legal boundary"
+        f"制图 made {today().isoformat()} with greenmine-geo · 仅供监管参考 for supervision, not a legal boundary"
     )
     fig.text(0.01, 0.01, footer, fontsize=6.5, color="#616161", va="bottom", wrap=True)

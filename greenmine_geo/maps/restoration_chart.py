@@ -72,8 +72,10 @@ def restoration_chart(
     trend_text = (
         f", trend {trend:+.3f}/yr" if isinstance(trend, float) and math.isfinite(trend) else ""
     )
-    ax.set_title(
-        f"{zone_id} ({summary['zone_type']}): {summary['status']}{trend_text}", fontsize=10
+    ax.set_title(  # a zone id is input data: plain text, never mathtext ($…$)
+        f"{zone_id} ({summary['zone_type']}): {summary['status']}{trend_text}",
+        fontsize=10,
+        parse_math=False,
     )
     ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)

@@ -6,29 +6,45 @@ government intranets) such a page is blank. Here Leaflet 1.9.4 (BSD-2, vendored 
 URIs, nothing else is loaded, and the default base map is drawn from data (league
 boundaries on a plain background), so every data layer shows with no network.
 Online tiles (OpenStreetMap) are offered as a second base map.
+
+Values from input data reach a map only through :func:`geojson` (string properties
+escaped), :func:`tooltip`, :func:`popup` and layer names passed through
+:func:`~..report.html_safety.map_text`; the page itself is a :class:`~.page.MapPage`
+(Content-Security-Policy, nonced scripts, stable ids). Why each is needed:
+:mod:`..report.html_safety`.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import re
 from functools import cache
 from pathlib import Path
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pyproj
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from jinja2 import Template
 
 from ..crs import CGCS2000
+from ..report.html_safety import map_markup, map_properties, map_text
+from .page import Raw, Script, map_page
 from .styles import BASE_MAP, PAPER_BACKGROUND
 
-__all__ = ["add_legend", "display_frame", "has_rows", "meeting", "offline_map"]
+__all__ = [
+    "add_legend",
+    "display_frame",
+    "geojson",
+    "has_rows",
+    "meeting",
+    "offline_map",
+    "popup",
+    "tooltip",
+]
 
 _ASSETS = Path(__file__).parent / "assets" / "leaflet"
 
@@ -89,6 +105,26 @@ def meeting(gdf: gpd.GeoDataFrame | None, area: shapely.Geometry) -> gpd.GeoData
     return candidates[candidates.to_crs(CGCS2000).intersects(area).to_numpy()]
 
 
+def geojson(frame: gpd.GeoDataFrame, *, name: str | None = None, **kwargs: Any) -> folium.GeoJson:
+    """``folium.GeoJson`` of ``frame`` with its string properties escaped (folium's
+    ``GeoJsonTooltip`` shows them with innerHTML) and its layer ``name`` escaped (Leaflet's
+    layer control shows it with innerHTML)."""
+    return folium.GeoJson(
+        map_properties(frame), name=None if name is None else map_text(name), **kwargs
+    )
+
+
+def tooltip(text: str) -> folium.Tooltip:
+    """A tooltip showing ``text`` as it is (folium puts it in a template literal as HTML)."""
+    return folium.Tooltip(map_text(text))
+
+
+def popup(markup: str, max_width: int) -> folium.Popup:
+    """A popup of ``markup`` from an autoescaping template (folium puts it in a template
+    literal)."""
+    return folium.Popup(map_markup(markup), max_width=max_width)
+
+
 def offline_map(
     bounds: tuple[float, float, float, float],
     *,
@@ -103,20 +139,20 @@ def offline_map(
     fmap = folium.Map(tiles=None, control_scale=True, zoom_control=True)
     fmap.default_js, fmap.default_css = [], []  # no CDN: Leaflet is inlined below
     js, css = _leaflet_inline()
-    header = fmap.get_root().header  # type: ignore[attr-defined]
-    header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css")
-    header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js")
-    header.add_child(Element(f"<script>{_JQUERY_SHIM}</script>"), name="jquery_shim")
+    header = map_page(fmap).header
+    header.add_child(Raw(f"<style>{css}</style>"), name="leaflet_css")
+    header.add_child(Script(js), name="leaflet_js")
+    header.add_child(Script(_JQUERY_SHIM), name="jquery_shim")
     header.add_child(
         # behind the offline base: a pale paper colour, not Leaflet's tile grey
-        Element(f"<style>.leaflet-container {{ background: {PAPER_BACKGROUND}; }}</style>"),
+        Raw(f"<style>.leaflet-container {{ background: {PAPER_BACKGROUND}; }}</style>"),
         name="greenmine_background",
     )
-    offline = folium.FeatureGroup(name=BASE_MAP.label, overlay=False, control=True)
+    offline = folium.FeatureGroup(name=map_text(BASE_MAP.label), overlay=False, control=True)
     if has_rows(base):
         shown = display_frame(base, 2e-3)
         fields = [base_label] if base_label and base_label in shown.columns else []
-        folium.GeoJson(
+        geojson(
             shown[[*fields, shown.geometry.name]],
             style_function=lambda _f: {
                 "color": BASE_MAP.stroke,
@@ -128,7 +164,7 @@ def offline_map(
         ).add_to(offline)
     offline.add_to(fmap)
     folium.TileLayer(
-        "OpenStreetMap", name="OpenStreetMap（联网 online）", overlay=False, show=False
+        "OpenStreetMap", name=map_text("OpenStreetMap（联网 online）"), overlay=False, show=False
     ).add_to(fmap)
     x0, y0, x1, y1 = bounds
     fmap.fit_bounds([[y0, x0], [y1, x1]])
@@ -158,8 +194,8 @@ class _Legend(MacroElement):  # type: ignore[misc]
     def __init__(self, title: str, items: list[tuple[str, str]]) -> None:
         super().__init__()
         self._name = "Legend"
-        self.title = html.escape(title)
-        self.items = [(c, html.escape(label)) for c, label in items]
+        self.title = map_text(title)
+        self.items = [(map_text(c), map_text(label)) for c, label in items]
 
 
 def add_legend(fmap: folium.Map, title: str, items: list[tuple[str, str]]) -> None:

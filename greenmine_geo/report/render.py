@@ -1,8 +1,11 @@
-"""HTML pages from Jinja2 templates, always autoescaped.
+"""HTML pages from Jinja2 templates, always autoescaped, under a policy that allows no script.
 
 Every page the package writes (the atlas index, the dashboard, mine reports, the
 imagery review) is a template in ``report/templates``; values from input data reach
 a page only through template expressions, so they are escaped, whatever they hold.
+Each page puts ``{{ csp_meta }}`` right after its charset: a Content-Security-Policy
+that allows no script (:data:`~.html_safety.STATIC_PAGE_POLICY`), and a rendered page
+with a ``<script`` is refused (:func:`~.html_safety.check_no_script`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from .html_safety import STATIC_PAGE_POLICY, check_no_script, csp_meta
 
 __all__ = ["render"]
 
@@ -25,9 +31,10 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["pretty_json"] = lambda v: json.dumps(v, ensure_ascii=False, indent=1) if v else ""
+    env.globals["csp_meta"] = Markup(csp_meta(STATIC_PAGE_POLICY))
     return env
 
 
 def render(template: str, **context: Any) -> str:
-    """Render ``templates/TEMPLATE`` with ``context`` (autoescaped)."""
-    return _environment().get_template(template).render(**context)
+    """Render ``templates/TEMPLATE`` with ``context`` (autoescaped; no script allowed)."""
+    return check_no_script(_environment().get_template(template).render(**context))
