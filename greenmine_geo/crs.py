@@ -256,8 +256,10 @@ def geodesic_length_m(lines: np.ndarray, crs: CRS) -> np.ndarray:
 
 
 def integer_digits(values: np.ndarray) -> int:
-    """The commonest number of integer digits among ``values`` (coordinates in metres)."""
-    counts = np.char.str_len(np.abs(np.asarray(values)).astype(np.int64).astype(str))
+    """The commonest number of integer digits among ``values`` (finite coordinates in
+    metres; 16 stands for 16 or more)."""
+    whole = np.minimum(np.abs(np.asarray(values, dtype=float)), 1e15).astype(np.int64)
+    counts = np.char.str_len(whole.astype(str))
     return int(np.bincount(counts).argmax())
 
 
@@ -307,9 +309,15 @@ def infer_gk_frame(
     Raises
     ------
     CRSError
-        No zone can be told, or the zone is neither a 3° nor a 6° zone number.
+        No coordinates or non-finite ones; no zone can be told, or the zone is neither a
+        3° nor a 6° zone number.
     """
     notes: list[tuple[str, str]] = []
+    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    if xs.size == 0 or xs.shape != ys.shape:
+        raise CRSError(f"{what}: no coordinates, or not as many X as Y values")
+    if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
+        raise CRSError(f"{what}: coordinates that are not finite numbers (NaN, infinity)")
     dx, dy = integer_digits(xs), integer_digits(ys)
     swapped = (dx, dy) in ((8, 7), (6, 7))
     if swapped:

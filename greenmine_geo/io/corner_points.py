@@ -13,18 +13,25 @@ Three formats (ARCHITECTURE.md "Formats to read"):
 X is the northing and Y the (usually zone-prefixed) easting, as Chinese surveying
 writes them. This module only reads: it returns rings of numbers and the file's
 declarations; :mod:`greenmine_geo.checks.boundary` decides the CRS and builds and
-checks the polygons. Text encodings: UTF-8, GBK and GB18030, detected.
+checks the polygons. Files are read bounded and decoded by :mod:`.text` (UTF-8, UTF-16,
+GBK, GB18030; mixed encodings refused), workbooks inspected by :mod:`.xlsx`; every number
+must be finite.
 """
 
 from __future__ import annotations
 
+import csv
+import math
 import re
 from dataclasses import dataclass, field
+from io import StringIO
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import InputError
+from .text import read_text
+from .xlsx import read_sheet
 
 __all__ = ["BoundaryFile", "RawParcel", "RawRing", "looks_like_corner_file", "read_corner_file"]
 
@@ -63,21 +70,25 @@ class BoundaryFile:
     parcels: list[RawParcel]
 
 
-def _decode(path: Path) -> tuple[str, str]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gbk", "gb18030"):
-        try:
-            return raw.decode(encoding), encoding.replace("-sig", "")
-        except UnicodeDecodeError:
-            continue
-    raise InputError(f"{path} is neither UTF-8, GBK nor GB18030 text; save it in one of them")
-
-
 def _number(text: str, what: str, path: Path, line: int) -> float:
+    """``text`` as a finite number (a coordinate, area, count or flag), else InputError."""
     try:
-        return float(text)
+        if "_" in text:  # float() takes "1_000"; a survey file never writes it
+            raise ValueError(text)
+        value = float(text)
     except ValueError:
-        raise InputError(f"{path}:{line}: {what} {text!r} is not a number") from None
+        raise InputError(f"{path}:{line}: {what} {text[:40]!r} is not a number") from None
+    if not math.isfinite(value):
+        raise InputError(f"{path}:{line}: {what} {text[:40]!r} is not a finite number")
+    return value
+
+
+def _count(text: str, what: str, path: Path, line: int) -> int:
+    """``text`` as a whole number (a ring or point count, ring number or flag)."""
+    value = _number(text, what, path, line)
+    if not value.is_integer():
+        raise InputError(f"{path}:{line}: {what} {text[:40]!r} is not a whole number")
+    return int(value)
 
 
 def _read_sections(path: Path, text: str, encoding: str) -> BoundaryFile:
@@ -128,7 +139,7 @@ def _read_sections(path: Path, text: str, encoding: str) -> BoundaryFile:
                 raise InputError(
                     f"{path}:{line_no}: expected 'point no., ring no., X, Y', got {line!r}"
                 )
-            ring_no = int(_number(cells[1], "ring number", path, line_no))
+            ring_no = _count(cells[1], "ring number", path, line_no)
             if ring_no not in rings:
                 rings[ring_no] = RawRing(ring_no, [])
                 parcels[-1].rings.append(rings[ring_no])
@@ -158,17 +169,17 @@ def _read_mining_right(path: Path, text: str, encoding: str) -> BoundaryFile:
         pos += 1
         return tokens[pos - 1]
 
-    n_rings = int(_number(take("ring count"), "ring count", path, 1))
+    n_rings = _count(take("ring count"), "ring count", path, 1)
     rings = []
     for k in range(n_rings):
-        n = int(_number(take("point count"), "point count", path, 1))
+        n = _count(take("point count"), "point count", path, 1)
         pts = []
         for _ in range(n):
             no = take("point number")
             pts.append((no, _number(take("X"), "X", path, 1), _number(take("Y"), "Y", path, 1)))
         top, bottom = take("top elevation"), take("bottom elevation")
         take("remark")
-        flag = int(_number(take("ring flag (1 or -1)"), "ring flag", path, 1))
+        flag = _count(take("ring flag (1 or -1)"), "ring flag", path, 1)
         if flag not in (1, -1):
             raise InputError(
                 f"{path}: ring {k + 1} ends with flag {flag}; it must be 1 (area) or -1 (deducted)"
@@ -202,12 +213,15 @@ _COLUMNS = {
 
 def _read_list(path: Path) -> BoundaryFile:
     if path.suffix.lower() in (".xlsx", ".xls"):
-        table, encoding = pd.read_excel(path, dtype=str), "xlsx"
+        table, encoding = read_sheet(path), "xlsx"
     else:
-        text, encoding = _decode(path)
-        from io import StringIO
-
-        table = pd.read_csv(StringIO(text), dtype=str, skipinitialspace=True)
+        text, encoding = read_text(path, "corner-point file")
+        try:
+            table = pd.read_csv(StringIO(text), dtype="string", keep_default_na=False)
+        except (ValueError, csv.Error) as exc:  # pandas' ParserError, EmptyDataError
+            raise InputError(
+                f"{path} is not a readable CSV ({' '.join(str(exc).split())})"
+            ) from None
     names = {str(c).strip().lower(): c for c in table.columns}
     found = {
         role: next((names[a] for a in aliases if a in names), None)
@@ -223,7 +237,7 @@ def _read_list(path: Path) -> BoundaryFile:
     for i, row in table.iterrows():
         line = int(i) + 2
         key = str(row[found["parcel"]]).strip() if found["parcel"] else "1"
-        ring_no = int(_number(str(row[found["ring"]]), "ring", path, line)) if found["ring"] else 1
+        ring_no = _count(str(row[found["ring"]]), "ring", path, line) if found["ring"] else 1
         parcel = parcels.setdefault(key, RawParcel(key, "", None, []))
         ring = next((r for r in parcel.rings if r.number == ring_no), None)
         if ring is None:
@@ -255,11 +269,9 @@ def read_corner_file(path: str | Path) -> BoundaryFile:
         the line and what was expected).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path} does not exist; check the path")
     if path.suffix.lower() in (".xlsx", ".xls", ".csv"):
         return _read_list(path)
-    text, encoding = _decode(path)
+    text, encoding = read_text(path, "corner-point file")
     if "[地块坐标]" in text or "[属性描述]" in text:
         return _read_sections(path, text, encoding)
     if re.fullmatch(r"[\d\s,，.+\-]*", text.strip()) and text.strip():

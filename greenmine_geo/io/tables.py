@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import os
-from pathlib import Path
+from io import StringIO
 
 import pandas as pd
 
 from ..errors import InputError
+from .text import read_text
 
 __all__ = ["read_exemptions", "read_plan_table", "read_text_table"]
 
@@ -19,26 +21,22 @@ _EXEMPTION_COLUMNS = {
 }
 
 
-def read_text_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a CSV as strings, in UTF-8 (with or without BOM) or GB18030 (a superset of GBK)."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path} does not exist; check the path")
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes any byte string
-        raise InputError(f"{path} is neither UTF-8 nor GBK text; save it as UTF-8 CSV")
-    from io import StringIO
+def read_text_table(path: str | os.PathLike[str], what: str = "table") -> pd.DataFrame:
+    """A CSV as strings (blank cells ``""``), decoded by :func:`.text.read_text` (UTF-8 with
+    or without BOM, UTF-16, GBK/GB18030; bounded; mixed encodings refused).
 
+    Raises
+    ------
+    InputError
+        The file is missing, too large, binary, not decodable, or not a CSV.
+    """
+    text, _ = read_text(path, what)
     try:
         return pd.read_csv(StringIO(text), dtype="string", keep_default_na=False)
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{path} is not a readable CSV ({' '.join(str(exc).split())})") from exc
+    except (ValueError, csv.Error) as exc:  # pandas' ParserError, EmptyDataError
+        raise InputError(
+            f"{what} {path} is not a readable CSV ({' '.join(str(exc).split())})"
+        ) from exc
 
 
 def read_exemptions(path: str | os.PathLike[str], id_field: str | None = None) -> pd.DataFrame:
@@ -48,7 +46,7 @@ def read_exemptions(path: str | os.PathLike[str], id_field: str | None = None) -
     ``reason``, ``document`` (the approving document's number), and optionally
     ``layer`` (the layer the exemption covers; blank for all).
     """
-    table = read_text_table(path)
+    table = read_text_table(path, "exemptions file")
     rename: dict[str, str] = {}
     for logical, names in _EXEMPTION_COLUMNS.items():
         names = (*names, id_field) if logical == "mine_id" and id_field else names
@@ -79,20 +77,21 @@ def read_plan_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     InputError
         The file is missing, lacks a column, or holds a value that is not a number.
     """
-    table = read_text_table(path)
+    table = read_text_table(path, "plan table")
     missing = {"zone_id", "year", "target_fvc"} - set(table.columns)
     if missing:
         raise InputError(
             f"plan table {path} lacks column(s) {', '.join(sorted(missing))}; it needs zone_id, year, target_fvc"
         )
     out = pd.DataFrame({"zone_id": table["zone_id"].str.strip()})
-    for col in ("year", "target_fvc"):
+    for col, low, high in (("year", 1900, 2200), ("target_fvc", 0.0, 1.0)):
         values = pd.to_numeric(table[col].str.strip(), errors="coerce").astype(float)
-        bad = values.isna() | ((values % 1 != 0) if col == "year" else False)
+        bad = ~values.between(low, high) | ((values % 1 != 0) if col == "year" else False)
         if bad.any():
             raise InputError(
                 f"plan table {path}: {int(bad.sum())} rows have no valid {col} "
-                f"(first: {table[col][bad].iloc[0]!r}); give a number in every row"
+                f"(first: {table[col][bad].iloc[0][:40]!r}); give a number from {low} to "
+                f"{high} in every row"
             )
         out[col] = values.astype(int) if col == "year" else values
     return out.sort_values(["zone_id", "year"], kind="stable").reset_index(drop=True)

@@ -10,7 +10,7 @@ from applicants and e-mail, so each is treated as hostile:
   (:mod:`.gdal`), and GDAL has no network;
 * nothing is written beside the input (GeoPackages are opened immutable);
 * the file's size and feature count are bounded before the features are decoded, the
-  vertex count before they are used (:class:`VectorLimits`; environment variables
+  vertex count before they are used (:class:`InputLimits`; environment variables
   raise the bounds);
 * a layer without a CRS, with coordinates that contradict its CRS or that are not
   finite, or in Xi'an 1980 / Beijing 1954 (:func:`greenmine_geo.crs.norm_crs`), is
@@ -37,57 +37,16 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from ..crs import check_coordinates_fit, norm_crs
 from ..errors import LayerError
+from .limits import InputLimits
 from .manifest import file_sha256
 from .sniff import VectorFormat, refuse_remote, sniff
 
 __all__ = [
     "LayerSource",
-    "VectorLimits",
     "detect_dbf_encoding",
     "read_layer",
     "split_source",
 ]
-
-
-@dataclass(frozen=True)
-class VectorLimits:
-    """Bounds on a vector input, checked before its features are decoded (vertices: before
-    they are used). Each can be raised by an environment variable of the same name in
-    capitals with a ``GREENMINE_`` prefix (e.g. ``GREENMINE_MAX_FEATURES``).
-
-    Attributes
-    ----------
-    max_file_bytes : int
-        Size of the dataset's files (default 4 GiB).
-    max_features : int
-        Features in the layer (default 5 million: a province's land-use parcels fit).
-    max_vertices : int
-        Coordinates of all its geometries (default 200 million).
-    """
-
-    max_file_bytes: int = 4 * 2**30
-    max_features: int = 5_000_000
-    max_vertices: int = 200_000_000
-
-    @classmethod
-    def from_env(cls) -> VectorLimits:
-        """The default bounds, raised (or lowered) by ``GREENMINE_MAX_…`` variables."""
-        default = cls()
-        values = {}
-        for name in ("max_file_bytes", "max_features", "max_vertices"):
-            text = os.environ.get(f"GREENMINE_{name.upper()}", "")
-            values[name] = int(text) if text.isdigit() else getattr(default, name)
-        return cls(**values)
-
-    def check(self, what: str, name: str, value: int) -> None:
-        """Refuse ``value`` of bound ``name`` when it exceeds it, naming how to raise it."""
-        limit = getattr(self, name)
-        if value > limit:
-            raise LayerError(
-                f"{what} has {value:,} {name.removeprefix('max_').replace('_', ' ')}, above the "
-                f"bound of {limit:,}; if the file is genuine, raise it with "
-                f"GREENMINE_{name.upper()}={value}"
-            )
 
 
 @dataclass(frozen=True)
@@ -197,7 +156,7 @@ def _dataset_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, *parts) if p.exists())
 
 
-def _check_geometries(gdf: gpd.GeoDataFrame, label: str, limits: VectorLimits) -> None:
+def _check_geometries(gdf: gpd.GeoDataFrame, label: str, limits: InputLimits) -> None:
     """Refuse more vertices than the bound, and coordinates that are not finite numbers."""
     geoms = gdf.geometry.to_numpy()
     limits.check(label, "max_vertices", int(shapely.get_num_coordinates(geoms).sum()))
@@ -221,7 +180,7 @@ def _read(
     encoding: str | None,
     read_geometry: bool,
     label: str,
-    limits: VectorLimits,
+    limits: InputLimits,
 ) -> tuple[dict[str, Any], gpd.GeoDataFrame]:
     """The layer's description and features, read with ``fmt``'s driver and open options only.
 
@@ -258,7 +217,7 @@ def read_layer(
     what: str,
     read_geometry: bool = True,
     sha256: str | None = None,
-    limits: VectorLimits | None = None,
+    limits: InputLimits | None = None,
 ) -> tuple[gpd.GeoDataFrame, LayerSource]:
     """Read a vector layer through the hardened opener and describe its source.
 
@@ -273,8 +232,8 @@ def read_layer(
         warm run whose prepared geometry comes from the cache.
     sha256 : str, optional
         The content hash when the caller already has it (saves hashing twice).
-    limits : VectorLimits, optional
-        Bounds on the input (default :meth:`VectorLimits.from_env`).
+    limits : InputLimits, optional
+        Bounds on the input (default :meth:`InputLimits.from_env`).
 
     Returns
     -------
@@ -286,7 +245,7 @@ def read_layer(
     LayerError, CRSError
         With a message that names the file and the fix.
     """
-    limits = limits or VectorLimits.from_env()
+    limits = limits or InputLimits.from_env()
     path, layer = split_source(spec)
     fmt = sniff(path)
     limits.check(f"{what} {path}", "max_file_bytes", _dataset_bytes(path))
