@@ -133,17 +133,22 @@ def test_demo_pipeline_measures_greening_of_the_three_imaged_mines(demo_run):
 
     mines = read_layer(REPO / "data/demo/mines_cgcs2000.gpkg", what="m")[0]
     ids = dict(zip(mines.name, mines.mine_id, strict=True))
+    scores = []
     for name, kind in zip(GREENING_MINES, GREENING_KINDS, strict=True):
         table = pd.read_csv(demo_run / f"greening_{kind}" / "greening.csv").set_index("mine_id")
         row = table.loc[ids[name]]
         assert (demo_run / f"greening_{kind}" / f"greening_{ids[name]}.png").exists()
+        scores.append(row.indicator6_score)
         if kind == "vegetated":
             assert row.indicator6_score == 2.0 and row.coverage_pct > 95
         elif kind == "patchy":
             # five square patches were drawn: 8 000, 3 920, 2 464, 432 and 192 m² (the last too small)
             assert row.bare_patches == 4 and row.indicator6_score == 0.0
-        else:
-            assert row.coverage_pct < 5
+            assert row.indicator6_reason.startswith("4 bare patches (14,816 m²) count 4 spots")
+        else:  # almost bare: one patch, but the greenable area as a whole does not conform
+            assert row.coverage_pct < 5 and row.indicator6_score == 0.0
+            assert row.indicator6_reason.startswith("greenable area largely uncovered")
+    assert GREENING_KINDS == ("vegetated", "patchy", "bare") and scores == sorted(scores)[::-1]
 
 
 def test_demo_restoration_shows_each_status_and_the_outside_disturbance(demo_run):

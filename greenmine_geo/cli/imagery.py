@@ -72,8 +72,10 @@ def _fvc_options(model: type[GreeningParams] | type[RestorationParams]) -> Decor
                 field_option(model, "non_greenable"),
                 bands_option(
                     model,
-                    ("red", "nir", "blue"),
-                    "Band numbers (1-based); with blue, clouds the image does not mask are found too.",
+                    ("red", "nir", "blue", "green", "scl", "cloud_mask"),
+                    "Band numbers (1-based): red and nir; blue sharpens the cloud test, green "
+                    "finds open water, scl (Sentinel-2 scene classes) or cloud_mask (non-zero = "
+                    "cloud) mark clouds.",
                 ),
                 field_option(model, "index", "--index"),
                 field_option(model, "vegetated_fvc"),
@@ -93,6 +95,8 @@ def _fvc_options(model: type[GreeningParams] | type[RestorationParams]) -> Decor
 @click.option("--id-field", required=True, help="Field holding the mine id.")
 @field_option(GreeningParams, "image", type=click.Path(path_type=str), required=True)
 @_fvc_options(GreeningParams)
+@field_option(GreeningParams, "spot_m2")
+@field_option(GreeningParams, "min_cover_pct")
 @field_option(GreeningParams, "end_members", metavar="SOIL,VEG", type=str, callback=_end_members)
 @field_option(GreeningParams, "end_member_areas")
 @field_option(GreeningParams, "figures")

@@ -47,10 +47,11 @@ class FvcSettings(Strict):
     end-members from scene percentiles unless given.
     """
 
-    bands: dict[Literal["red", "nir", "blue"], Band] = Field(
+    bands: dict[Literal["red", "nir", "blue", "green", "scl", "cloud_mask"], Band] = Field(
         default_factory=lambda: {"red": 3, "nir": 4},  # type: ignore[arg-type, dict-item]
-        description="1-based band numbers of red and near-infrared; blue adds the test for "
-        "clouds the image does not mask",
+        description="1-based band numbers of red and near-infrared; blue sharpens the cloud "
+        "test, green finds open water, scl (a Sentinel-2 scene classification) or cloud_mask "
+        "(non-zero = cloud) mark clouds the image does not mask",
     )
     index: Index = Field("ndvi", description="vegetation index behind FVC")
     vegetated_fvc: float = Field(
@@ -94,6 +95,19 @@ class GreeningSettings(FvcSettings):
 
     min_patch_m2: float = Field(
         400.0, ge=0, description="smallest bare patch that counts (m²; the rule does not say)"
+    )
+    spot_m2: float = Field(
+        10_000.0,
+        gt=0,
+        description="bare area of one non-conforming spot (m²): a bare patch counts one spot "
+        "per started spot_m2, so a large patch counts as several",
+    )
+    min_cover_pct: float = Field(
+        50.0,
+        ge=0,
+        le=100,
+        description="vegetated share of the greenable area (%) below which it is largely "
+        "uncovered and scores 0, whatever its patches",
     )
 
 

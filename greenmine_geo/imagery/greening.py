@@ -3,8 +3,9 @@
 For each mine: greenable area = mine boundary − non-greenable land; inside it,
 with exact pixel-coverage weights, the vegetated share (FVC ≥ a threshold) and
 mean FVC; bare patches (connected bare pixels, FVC below a threshold, at least
-a minimum area) as polygons; score = max(0, 2 − 0.5 × patches); and a
-same-image reference ring of undisturbed land around the mine for comparison.
+a minimum area) as polygons; the indicator 6 score (:func:`indicator6`) with its
+reason; and a same-image reference ring of undisturbed land around the mine for
+comparison.
 The FVC machinery (calibration, grids, exact-weighted statistics) is in
 :mod:`.zone_fvc`. Areas are m² on the ellipsoid.
 """
@@ -39,6 +40,7 @@ __all__ = [
     "GreeningResult",
     "MineGreening",
     "Patches",
+    "indicator6",
     "measure_mine",
     "measure_mines",
     "patch_table",
@@ -55,6 +57,7 @@ GREENING_COLUMNS = [
     "relative_cover_pct",
     "bare_patches",
     "indicator6_score",
+    "indicator6_reason",
     "vi_soil",
     "vi_veg",
     "notes",
@@ -100,6 +103,8 @@ class MineGreening:
     fvc_mean: float = float("nan")
     reference_fvc_mean: float = float("nan")
     patches: Patches | None = None
+    indicator6_score: float = float("nan")
+    indicator6_reason: str = ""
     notes: list[str] = field(default_factory=list)
     # for the figure, then dropped: FVC around the mine, in the image CRS
     fvc_grid: np.ndarray | None = None
@@ -108,10 +113,6 @@ class MineGreening:
     @property
     def bare_patches(self) -> int:
         return 0 if self.patches is None else len(self.patches)
-
-    @property
-    def indicator6_score(self) -> float:
-        return max(0.0, 2.0 - 0.5 * self.bare_patches) if self.patches is not None else float("nan")
 
     @property
     def relative_cover_pct(self) -> float:
@@ -157,8 +158,39 @@ def measure_mine(
     if not np.isfinite(stats.reference_fvc_mean):
         result.notes.append("no valid pixels in the reference ring")
     result.patches = _bare_patches(grid, stats, greenable, s)
+    result.indicator6_score, result.indicator6_reason = indicator6(
+        result.coverage_pct, result.patches.area_m2, s
+    )
     result.fvc_grid, result.grid_transform = grid.cover, grid.transform
     return result
+
+
+def indicator6(
+    coverage_pct: float, patch_areas_m2: np.ndarray, s: GreeningSettings
+) -> tuple[float, str]:
+    """Indicator 6's score (0-2) and its reason, from the greenable area's vegetated share (%)
+    and its bare patches' areas (m²).
+
+    The rule asks for two things, the greenable area fully covered and no large exposed
+    topsoil, and takes 0.5 per non-conforming spot from 2. A greenable area below
+    ``min_cover_pct`` vegetated does not conform as a whole: 0. Otherwise each bare patch
+    counts one spot per started ``spot_m2`` (a 2.5 ha patch is 3 spots at 1 ha), so
+    growing bare ground never raises the score.
+    """
+    if not np.isfinite(coverage_pct):
+        return float("nan"), "not measured"
+    if coverage_pct < s.min_cover_pct:
+        return 0.0, (
+            f"greenable area largely uncovered: {coverage_pct:.1f} % vegetated, below "
+            f"{s.min_cover_pct:g} %"
+        )
+    if len(patch_areas_m2) == 0:
+        return 2.0, f"covered: no bare patch of {s.min_patch_m2:g} m² or more"
+    spots = int(np.ceil(np.asarray(patch_areas_m2) / s.spot_m2).sum())
+    return max(0.0, 2.0 - 0.5 * spots), (
+        f"{len(patch_areas_m2)} bare patches ({float(np.sum(patch_areas_m2)):,.0f} m²) count "
+        f"{spots} spots, one per started {s.spot_m2:,.0f} m²: −0.5 each"
+    )
 
 
 def _bare_patches(
@@ -281,6 +313,7 @@ class GreeningResult(StepResult):
                 **{c: getattr(m, c) for c in GREENING_COLUMNS[1:7]},  # areas, cover, FVC
                 "bare_patches": m.bare_patches if m.patches is not None else np.nan,
                 "indicator6_score": m.indicator6_score,
+                "indicator6_reason": m.indicator6_reason,
                 "vi_soil": scene.end_members.soil,
                 "vi_veg": scene.end_members.veg,
                 "notes": "; ".join(m.notes + notes),

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..io.gdal import Window, WindowError, from_bounds, geometry_mask, window_transform
 from ..io.untrusted import UntrustedRaster
+from .clouds import SCL_CLOUD
 
 __all__ = ["AoiScan", "ImageScan", "scan_aoi", "scan_image"]
 
@@ -147,7 +148,7 @@ def _count_strip(
         counts["cloud"] += int((in_mine & valid & is_bright & flat).sum())
     if qa_band is not None:
         qa = data[qa_band - 1]
-        counts["qa"] += int((in_mine & valid & np.isin(qa, (3, 8, 9, 10, 11))).sum())
+        counts["qa"] += int((in_mine & valid & np.isin(qa, SCL_CLOUD)).sum())
     if hist is not None:
         red, nir = data[bands["red"] - 1], data[bands["nir"] - 1]
         with np.errstate(invalid="ignore", divide="ignore"):

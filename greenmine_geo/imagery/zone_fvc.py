@@ -24,11 +24,21 @@ from ..config.settings import FvcSettings
 from ..errors import InputError
 from ..io.gdal import Window, WindowError, from_bounds, window_transform
 from ..io.untrusted import UntrustedRaster
-from .indices import EndMembers, end_members, fvc, to_reflectance, vegetation_index
+from .clouds import cloud_test, cloudy, dn_cloud_floor
+from .indices import (
+    MIN_SPAN,
+    Calibration,
+    EndMembers,
+    calibration,
+    end_members,
+    fvc,
+    not_ground,
+    vegetation_index,
+)
 from .zonal import coverage_fraction
 
 __all__ = [
-    "NO_BARE_SOIL_NDVI",
+    "HISTOGRAM_EDGES",
     "FvcGrid",
     "Scene",
     "ZoneStats",
@@ -40,23 +50,69 @@ __all__ = [
     "zone_stats",
 ]
 
-#: In reflectance, a soil end-member NDVI above this means the scene's soil percentile is
-#: sparse vegetation, not bare soil.
-NO_BARE_SOIL_NDVI = 0.3
+#: Bands read for FVC, in this order when given: the spectral ones, then the cloud masks.
+SPECTRAL_BANDS = ("red", "nir", "blue", "green")
+MASK_BANDS = ("scl", "cloud_mask")
+#: Bins of the scene's VI histogram (the diagnostic figure): index units from −1 to 1.
+HISTOGRAM_EDGES = np.linspace(-1.0, 1.0, 201)
 
 
 @dataclass
 class Scene:
-    """Scene-wide facts: the image's CRS, how DN become reflectance, the FVC end-members."""
+    """Scene-wide facts: the image's CRS, how values become reflectance, clouds, end-members.
+
+    ``histogram``: counts of the sampled clear pixels' VI in HISTOGRAM_EDGES bins, all of
+    them and the bare-ground/vegetation candidates (water and shadow left out), for the
+    diagnostic figure.
+    """
 
     crs: pyproj.CRS
-    dark: tuple[float, float]
     sentinel2: bool
-    scaling: str
+    calibration: Calibration
     end_members: EndMembers
-    #: with a blue band: the brightness (mean of blue, red, NIR, image values) above which a
-    #: spectrally flat pixel is cloud: twice the scene's median brightness
-    cloud_floor: float | None = None
+    cloud_test: str
+    #: uncalibrated values with blue: the brightness a cloud exceeds (see .clouds)
+    dn_cloud_floor: float | None = None
+    histogram: dict[str, list[int]] = field(default_factory=dict, repr=False)
+
+    @property
+    def scaling(self) -> str:
+        return self.calibration.description
+
+
+@dataclass
+class _Pixels:
+    """Reflectance of the spectral bands and where a pixel is valid and not cloud."""
+
+    reflectance: dict[str, np.ndarray]
+    clear: np.ndarray
+
+
+def _band_keys(s: FvcSettings) -> list[str]:
+    return [k for k in (*SPECTRAL_BANDS, *MASK_BANDS) if k in s.bands]
+
+
+def _read(
+    raster: UntrustedRaster, window: Window, s: FvcSettings
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Raw values of the named bands in ``window``, and where every one of them has data."""
+    keys = _band_keys(s)
+    numbers = [s.bands[k] for k in keys]  # type: ignore[index]
+    data = raster.read(window, numbers)
+    return dict(zip(keys, data, strict=True)), raster.read_valid(window, data, numbers)
+
+
+def _clear(raw: dict[str, np.ndarray], valid: np.ndarray, scene: Scene) -> _Pixels:
+    """Reflectance of ``raw`` and its clear pixels, as the scene's calibration says."""
+    reflectance = {k: scene.calibration.apply(v) for k, v in raw.items() if k in SPECTRAL_BANDS}
+    masks = {k: v for k, v in raw.items() if k in MASK_BANDS}
+    cloud = cloudy(
+        reflectance,
+        masks,
+        calibrated=scene.calibration.calibrated,
+        dn_floor=scene.dn_cloud_floor,
+    )
+    return _Pixels(reflectance, valid & ~cloud)
 
 
 def _is_sentinel2_l2a(raster: UntrustedRaster) -> bool:
@@ -66,7 +122,7 @@ def _is_sentinel2_l2a(raster: UntrustedRaster) -> bool:
     )
 
 
-#: Pixels of the scene sample that the haze and end-member percentiles are taken from.
+#: Pixels of the scene sample that the calibration and end-member percentiles are taken from.
 _SAMPLE_PIXELS = 1 << 20
 
 
@@ -76,67 +132,81 @@ def scene_calibration(
     areas: tuple[shapely.Geometry, shapely.Geometry] | None = None,
     lattice: int = 8,
 ) -> Scene:
-    """Haze and FVC end-members of the scene.
+    """Calibration, cloud test and FVC end-members of the scene.
 
-    Haze (and, unless given or ``areas`` are, the end-members) come from the
-    whole scene when it has at most 4 Mpixels, else from a lattice of
-    ``lattice`` × ``lattice`` windows of up to 256 × 256 pixels, evenly spaced
-    and aligned to the file's blocks (each decodes one block): a sample of the
-    whole scene without decoding the rest of it.
-    ``areas`` = (bare soil, full vegetation) polygons in the image's CRS: the
-    end-members are then the median VI of the pixels at least half inside each.
+    The calibration (and, unless given or ``areas`` are, the end-members) come from the
+    whole scene when it has at most 4 Mpixels, else from a lattice of ``lattice`` ×
+    ``lattice`` windows of up to 256 × 256 pixels, evenly spaced and aligned to the
+    file's blocks (each decodes one block): a sample of the whole scene without decoding
+    the rest of it. ``areas`` = (bare soil, full vegetation) polygons in the image's CRS:
+    the end-members are then the median VI of the clear pixels at least half inside each.
     """
     ds = raster.dataset
-    bands = _bands(s)
-    samples = []
+    keys = _band_keys(s)
+    parts: list[np.ndarray] = []
     for window in _sample_windows(raster, lattice):
-        data = raster.read(window, bands)
-        samples.append(data[:, raster.read_valid(window, data, bands)])
-    sample = np.concatenate(samples, axis=1)
+        raw, valid = _read(raster, window, s)
+        parts.append(np.stack([raw[k][valid] for k in keys]))
+    sample = np.concatenate(parts, axis=1)
     step = max(sample.shape[1] // _SAMPLE_PIXELS, 1)  # an even thinning; percentiles need no more
-    sample = sample[:, ::step].astype(np.float32)
-    cloud_floor = (
-        2 * float(np.median(sample.mean(axis=0))) if len(bands) == 3 and sample.size else None
-    )
-    sample = sample[:, ~_cloud(sample, cloud_floor)]  # clouds are neither soil nor vegetation
-    red, nir = sample[0], sample[1]
-    dark = (float(np.percentile(red, 1)), float(np.percentile(nir, 1))) if red.size else (0.0, 0.0)
+    raw = dict(zip(keys, sample[:, ::step], strict=True))
     sentinel2 = _is_sentinel2_l2a(raster)
-    dtype = np.dtype(ds.dtypes[0])
-    r, n, scaling = to_reflectance(red, nir, dtype=dtype, sentinel2_offset=sentinel2, dark=dark)
+    cal = calibration(np.dtype(ds.dtypes[0]), sentinel2_offset=sentinel2, nir=raw["nir"])
+    reflectance = {k: cal.apply(v) for k, v in raw.items() if k in SPECTRAL_BANDS}
+    floor = None if cal.calibrated else dn_cloud_floor(reflectance)
+    scene = Scene(
+        pyproj.CRS.from_user_input(ds.crs),
+        sentinel2,
+        cal,
+        EndMembers(float("nan"), float("nan"), "not chosen", True),
+        cloud_test(set(keys), cal.calibrated),
+        floor,
+    )
+    pixels = _clear(raw, np.ones(raw["red"].shape, bool), scene)
+    refl = {k: v[pixels.clear] for k, v in pixels.reflectance.items()}
+    vi = vegetation_index(refl["red"], refl["nir"], s.index)
+    ground = ~not_ground(refl["red"], refl["nir"], refl.get("green"), cal.calibrated)
+    scene.histogram = {
+        "clear": np.histogram(vi, HISTOGRAM_EDGES)[0].tolist(),
+        "candidates": np.histogram(vi[ground], HISTOGRAM_EDGES)[0].tolist(),
+    }
     if areas is not None and s.end_members is None:
-        soil, veg = (_median_vi(raster, a, s, sentinel2, dark) for a in areas)
-        em = EndMembers(
+        soil, veg = (_median_vi(raster, scene, a, s) for a in areas)
+        scene.end_members = EndMembers(
             soil[0],
             veg[0],
             f"reference areas: median {s.index.upper()} of {soil[1]} bare-soil and {veg[1]} vegetation pixels",
-            veg[0] - soil[0] < 0.1,
+            veg[0] - soil[0] < MIN_SPAN,
         )
     else:
-        vi = vegetation_index(r, n, s.index)
-        em = end_members(vi, r, n, percentiles=s.percentiles, given=s.end_members)
-    return Scene(pyproj.CRS.from_user_input(ds.crs), dark, sentinel2, scaling, em, cloud_floor)
+        scene.end_members = end_members(
+            vi,
+            refl["red"],
+            refl["nir"],
+            index=s.index,
+            green=refl.get("green"),
+            calibrated=cal.calibrated,
+            percentiles=s.percentiles,
+            given=s.end_members,
+        )
+    return scene
 
 
-def scene_notes(scene: Scene, s: FvcSettings) -> list[str]:
-    """What limits every measurement on the scene: uncalibrated values, unusable end-members."""
+def scene_notes(scene: Scene) -> list[str]:
+    """What limits every measurement on the scene: uncalibrated values, clouds, end-members."""
     notes = []
-    if "uncalibrated" in scene.scaling:
+    if not scene.calibration.calibrated:
         notes.append(f"image is {scene.scaling}")
+    if scene.cloud_test.startswith("none"):
+        notes.append(
+            "no cloud test: uncalibrated values without a blue band; clouds are left out only "
+            "where nodata or a mask band says so"
+        )
     em = scene.end_members
-    if em.degenerate:
+    notes += list(em.notes)
+    if em.degenerate and not any("degenerate" in n for n in em.notes):
         notes.append(
             f"end-members are degenerate (soil {em.soil:.3f}, vegetation {em.veg:.3f}): FVC is unreliable"
-        )
-    elif (
-        s.index == "ndvi"
-        and em.source.startswith("scene percentiles")
-        and "uncalibrated" not in scene.scaling  # NDVI of soil in DN depends on band gains
-        and em.soil > NO_BARE_SOIL_NDVI
-    ):
-        notes.append(
-            f"the scene has no clearly bare soil (soil end-member NDVI {em.soil:.2f}): "
-            "FVC understates cover here, in the mine and the reference ring alike"
         )
     return notes
 
@@ -156,13 +226,9 @@ def _sample_windows(raster: UntrustedRaster, lattice: int) -> list[Window]:
 
 
 def _median_vi(
-    raster: UntrustedRaster,
-    area: shapely.Geometry,
-    s: FvcSettings,
-    sentinel2: bool,
-    dark: tuple[float, float],
+    raster: UntrustedRaster, scene: Scene, area: shapely.Geometry, s: FvcSettings
 ) -> tuple[float, int]:
-    """Median VI of the valid pixels at least half inside ``area`` (image CRS), and their count."""
+    """Median VI of the clear pixels at least half inside ``area`` (image CRS), and their count."""
     ds = raster.dataset
     try:
         window = (
@@ -175,41 +241,17 @@ def _median_vi(
         window = None
     if window is None or window.width < 1 or window.height < 1:
         raise InputError("an end-member reference area lies outside the image")
-    bands = [s.bands["red"], s.bands["nir"]]
-    data = raster.read(window, bands)
+    pixels = _clear(*_read(raster, window, s), scene)
     shape = (int(window.height), int(window.width))
     inside = coverage_fraction(area, window_transform(window, ds.transform), shape) >= 0.5
-    use = inside & raster.read_valid(window, data, bands)
-    r, n, _ = to_reflectance(
-        data[0][use], data[1][use], dtype=data.dtype, sentinel2_offset=sentinel2, dark=dark
-    )
-    vi = vegetation_index(r, n, s.index)
+    use = inside & pixels.clear
+    vi = vegetation_index(pixels.reflectance["red"][use], pixels.reflectance["nir"][use], s.index)
     vi = vi[np.isfinite(vi)]
     if vi.size < 9:
         raise InputError(
             f"an end-member reference area has {vi.size} valid pixels; draw it over at least 9"
         )
     return float(np.median(vi)), int(vi.size)
-
-
-def _bands(s: FvcSettings) -> list[int]:
-    """Band numbers to read: red, NIR, and blue when given (for the cloud test)."""
-    return [s.bands[k] for k in ("red", "nir", "blue") if k in s.bands]
-
-
-def _cloud(data: np.ndarray, floor: float | None) -> np.ndarray:
-    """Cloud pixels of (red, NIR, blue) data: bright and spectrally flat (no test without blue).
-
-    Cloud is white: blue, red and NIR within 20 % of their mean, and the mean above
-    ``floor``. Bare soil (blue < red < NIR), vegetation (NIR ≫ red) and water (dark)
-    are not.
-    """
-    if floor is None or data.shape[0] < 3:
-        return np.zeros(data.shape[1:], bool)
-    values = data.astype(np.float32)
-    mean = values.mean(axis=0)
-    flat = (values.max(axis=0) - values.min(axis=0)) <= 0.2 * mean
-    return flat & (mean > floor)
 
 
 @dataclass
@@ -233,7 +275,7 @@ def fvc_grid(
 ) -> FvcGrid:
     """FVC on the image's pixel grid over the bounds of ``geoms`` (image CRS), one pixel wider.
 
-    Parts of the grid off the image stay NaN; each block is decoded once.
+    Parts of the grid off the image, nodata and cloud stay NaN; each block is decoded once.
     """
     ds = raster.dataset
     grid = (
@@ -242,11 +284,7 @@ def fvc_grid(
         .round_lengths(op="ceil")
     )
     grid = Window(grid.col_off, grid.row_off, grid.width + 1, grid.height + 1)
-    shape = (int(grid.height), int(grid.width))
-    bands = _bands(s)
-    red = np.zeros(shape, np.float32)
-    nir = np.zeros(shape, np.float32)
-    valid = np.zeros(shape, bool)
+    cover = np.full((int(grid.height), int(grid.width)), np.nan, np.float32)
     try:
         inside = grid.intersection(Window(0, 0, ds.width, ds.height))
     except WindowError:  # wholly off the image
@@ -254,14 +292,10 @@ def fvc_grid(
     if inside is not None and inside.width > 0 and inside.height > 0:
         r0, c0 = int(inside.row_off - grid.row_off), int(inside.col_off - grid.col_off)
         sl = (slice(r0, r0 + int(inside.height)), slice(c0, c0 + int(inside.width)))
-        data = raster.read(inside, bands)
-        red[sl], nir[sl] = data[0], data[1]
-        valid[sl] = raster.read_valid(inside, data, bands) & ~_cloud(data, scene.cloud_floor)
-    r, n, _ = to_reflectance(
-        red, nir, dtype=np.dtype(ds.dtypes[0]), sentinel2_offset=scene.sentinel2, dark=scene.dark
-    )
-    cover = fvc(vegetation_index(r, n, s.index), scene.end_members)
-    cover[~valid] = np.nan
+        pixels = _clear(*_read(raster, inside, s), scene)
+        refl = pixels.reflectance
+        part = fvc(vegetation_index(refl["red"], refl["nir"], s.index), scene.end_members)
+        cover[sl] = np.where(pixels.clear, part, np.nan)
     return FvcGrid(cover, window_transform(grid, ds.transform))
 
 

@@ -1,4 +1,6 @@
-"""The per-mine greening figure: FVC map, greenable area, numbered bare patches."""
+"""The per-mine greening figure: FVC map, greenable area, numbered bare patches, and below
+it the scene's vegetation-index histogram with the end-members marked, so that a wrong
+choice of bare-ground or vegetation end-member is visible at a glance."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import shapely
 from affine import Affine
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
+
+from ..imagery.zone_fvc import HISTOGRAM_EDGES, Scene
 
 __all__ = ["greening_figure"]
 
@@ -27,15 +31,16 @@ def greening_figure(
     greenable: shapely.Geometry,
     patches: gpd.GeoSeries,
     title: str,
-    crs_name: str = "image CRS",
+    scene: Scene,
+    index: str,
 ) -> Figure:
-    """A figure of FVC (0-1) around a mine, in the image's CRS.
+    """A figure of FVC (0-1) around a mine, in the image's CRS, over the scene's histogram.
 
     ``greenable`` and ``patches`` are in the image's CRS; patches are numbered
-    as in ``greening.gpkg`` (1 = largest).
+    as in ``greening.gpkg`` (1 = largest). ``index`` names the vegetation index.
     """
-    fig = Figure(figsize=(6, 6), dpi=110)
-    ax = fig.add_subplot()
+    fig = Figure(figsize=(6, 7.4), dpi=110)
+    ax, hist = fig.subplots(2, 1, height_ratios=(4, 1))
     h, w = fvc.shape
     extent = (
         transform.c,
@@ -70,7 +75,29 @@ def greening_figure(
     ax.set_aspect("equal")
     ax.ticklabel_format(useOffset=False, style="plain")
     ax.tick_params(labelsize=7)
-    ax.set_xlabel(f"x ({crs_name})", fontsize=7)
+    ax.set_xlabel(f"x ({scene.crs.name})", fontsize=7)
     ax.set_ylabel("y", fontsize=7)
+    _histogram(hist, scene, index.upper())
     fig.tight_layout()
     return fig
+
+
+def _histogram(ax, scene: Scene, index: str) -> None:  # noqa: ANN001 - matplotlib Axes
+    """The scene's VI histogram: clear pixels, the end-member candidates, the end-members."""
+    centres = (HISTOGRAM_EDGES[:-1] + HISTOGRAM_EDGES[1:]) / 2
+    width = float(HISTOGRAM_EDGES[1] - HISTOGRAM_EDGES[0])
+    clear = np.asarray(scene.histogram.get("clear", np.zeros(centres.size)), float)
+    candidates = np.asarray(scene.histogram.get("candidates", np.zeros(centres.size)), float)
+    ax.bar(centres, clear, width, color="#b0bec5", label="clear pixels")
+    ax.bar(centres, candidates, width, color="#78909c", label="bare-ground / vegetation candidates")
+    em = scene.end_members
+    for value, colour, name in ((em.soil, "#6d4c41", "soil"), (em.veg, "#2e7d32", "vegetation")):
+        if np.isfinite(value):
+            ax.axvline(value, color=colour, linewidth=1.5, label=f"{name} end-member {value:.2f}")
+    seen = np.flatnonzero(clear)
+    if seen.size:
+        ax.set_xlim(centres[seen[0]] - width, centres[seen[-1]] + width)
+    ax.set_yticks([])
+    ax.tick_params(labelsize=7)
+    ax.set_xlabel(f"scene {index} ({em.source})", fontsize=6, wrap=True)
+    ax.legend(fontsize=6, frameon=False, loc="upper left")

@@ -200,6 +200,7 @@ def _greening(res: RunResults, mine_id: str, here: Path) -> list[dict[str, Any]]
                 ("相对覆盖 relative cover", _num(g.relative_cover_pct, "%")),
                 ("裸露斑块 bare patches", _num(int(g.bare_patches), "", 0)),
                 ("得分 indicator 6 score (of 2)", _num(g.indicator6_score, "", 1)),
+                ("得分依据 why", str(getattr(g, "indicator6_reason", "") or "")),
                 ("备注 notes", str(g.notes or "")),
             ],
             "patches": None,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pyproj
 import shapely
 from matplotlib.figure import Figure
 
@@ -16,7 +15,13 @@ from ..config import GreeningParams
 from ..crs import EQUAL_AREA
 from ..geometry import rings_around
 from ..imagery.greening import GreeningResult, MineGreening, measure_mines
-from ..imagery.zone_fvc import check_measurable, reproject_geoms, scene_calibration, scene_notes
+from ..imagery.zone_fvc import (
+    Scene,
+    check_measurable,
+    reproject_geoms,
+    scene_calibration,
+    scene_notes,
+)
 from ..io.naming import file_names
 from ..layers import end_member_areas
 from ..maps.greening_figure import greening_figure
@@ -25,15 +30,19 @@ from .skeleton import StepContext
 __all__ = ["run"]
 
 
-def _figure_of(m: MineGreening, greenable: shapely.Geometry, crs: pyproj.CRS) -> Figure:
+def _figure_of(
+    m: MineGreening, greenable: shapely.Geometry, scene: Scene, params: GreeningParams
+) -> Figure:
     """The mine's FVC figure; ``greenable`` is in the image's CRS, like its FVC grid."""
     assert m.fvc_grid is not None and m.grid_transform is not None
-    patches = gpd.GeoSeries(m.patches.geometry if m.patches is not None else [], crs=crs)
+    patches = gpd.GeoSeries(m.patches.geometry if m.patches is not None else [], crs=scene.crs)
     title = (
         f"{m.mine_id}: cover {m.coverage_pct:.1f} %, {m.bare_patches} bare patches, "
         f"score {m.indicator6_score:g}"
     )
-    return greening_figure(m.fvc_grid, m.grid_transform, greenable, patches, title, crs.name)
+    return greening_figure(
+        m.fvc_grid, m.grid_transform, greenable, patches, title, scene, params.index
+    )
 
 
 def run(params: GreeningParams, ctx: StepContext) -> GreeningResult:
@@ -62,10 +71,10 @@ def run(params: GreeningParams, ctx: StepContext) -> GreeningResult:
         if areas is not None:
             in_image = tuple(reproject_geoms(np.array(areas, dtype=object), EQUAL_AREA, crs))
         scene = scene_calibration(raster, params, in_image)  # type: ignore[arg-type]
-        notes += scene_notes(scene, params)
+        notes += scene_notes(scene)
 
         def draw(m: MineGreening, greenable_in_image: shapely.Geometry) -> None:
-            fig = _figure_of(m, greenable_in_image, scene.crs)
+            fig = _figure_of(m, greenable_in_image, scene, params)
             figures[m.mine_id] = ctx.write_figure(fig, names[m.mine_id])
 
         ids = [str(i) for i in mines.ids]

@@ -19,15 +19,13 @@ from ..config import RestorationParams
 from ..geometry import rings_around
 from ..imagery.disturbance import outside_disturbance
 from ..imagery.timeseries import TIMESERIES_COLUMNS, RestorationResult, zone_rows, zone_summaries
-from ..imagery.zone_fvc import check_measurable, scene_calibration
+from ..imagery.zone_fvc import check_measurable, scene_calibration, scene_notes
 from ..io.naming import file_names
 from ..layers import RestorationZones, ZoneFields, restoration_zones
 from ..maps.restoration_chart import restoration_chart
 from .skeleton import StepContext
 
 __all__ = ["run"]
-
-NO_BLUE = "no blue band given: only clouds masked in the images (nodata or mask) are left out"
 
 
 def _zones(params: RestorationParams, ctx: StepContext) -> RestorationZones:
@@ -73,6 +71,7 @@ def run(params: RestorationParams, ctx: StepContext) -> RestorationResult:
     rings = rings_around(zones.geoms, params.reference_ring_m, taken_all)
     rows: list[dict[str, object]] = []
     scenes: dict[str, dict[str, object]] = {}
+    image_notes: list[str] = []
     with ExitStack() as stack:
         opened = []
         for day, path in params.images.items():
@@ -83,8 +82,9 @@ def run(params: RestorationParams, ctx: StepContext) -> RestorationResult:
                 "image": str(path),
                 "end_members": asdict(scene.end_members),
                 "scaling": scene.scaling,
-                "cloud_test": scene.cloud_floor is not None,
+                "cloud_test": scene.cloud_test,
             }
+            image_notes += [f"{day.isoformat()}: {note}" for note in scene_notes(scene)]
             rows += zone_rows(raster, scene, day, zones, rings, params)
             opened.append((day, raster, scene))
         disturbance = (
@@ -93,7 +93,7 @@ def run(params: RestorationParams, ctx: StepContext) -> RestorationResult:
             else None
         )
     series = pd.DataFrame(rows, columns=TIMESERIES_COLUMNS)
-    notes = zones.notes + ([] if "blue" in params.bands else [NO_BLUE])
+    notes = zones.notes + image_notes
     summary = zone_summaries(series, zones, params)
     result = RestorationResult(series, summary, disturbance, scenes, warnings=notes)
     if params.charts:
