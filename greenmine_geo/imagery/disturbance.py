@@ -23,7 +23,6 @@ import pandas as pd
 import pyproj
 import shapely
 from affine import Affine
-from scipy import ndimage
 
 from ..config.settings import RestorationSettings
 from ..crs import EQUAL_AREA, geodesic_distance_m
@@ -131,9 +130,15 @@ def new_bare_ground(
     weights = coverage_fraction(band, grid.transform, grid.shape)
     pixel_m2 = band_area_m2 / max(float(weights.sum()), 1e-12)
     found = find_patches(
-        became & (weights >= 0.5), weights, grid.transform, pixel_m2, min_area_m2, within=band
+        became & (weights >= 0.5),
+        weights,
+        grid.transform,
+        pixel_m2,
+        min_area_m2,
+        within=band,
+        values=first_seen,
     )
-    earliest = [dates[int(i)] for i in ndimage.minimum(first_seen, found.labels, found.ids)]
+    earliest = [dates[int(i)] for i in found.minimum]
     return NewBareGround(found.geometry, found.area_m2, earliest)
 
 

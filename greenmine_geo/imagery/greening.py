@@ -31,20 +31,25 @@ from ..io.manifest import read_manifest
 from ..io.untrusted import UntrustedRaster
 from ..io.vector import read_layer
 from ..types import StepResult
-from .patches import find_patches
-from .zone_fvc import FvcGrid, Scene, ZoneStats, fvc_grid, reproject_geoms, zone_stats
+from .patches import Patches, PatchTracer
+from .zonal import coverage_fraction
+from .zone_fvc import FvcGrid, FvcStrips, Scene, ZoneSums, reproject_geoms
 
 __all__ = [
     "GREENING_COLUMNS",
     "PATCH_COLUMNS",
+    "PREVIEW_PIXELS",
     "GreeningResult",
     "MineGreening",
-    "Patches",
     "indicator6",
     "measure_mine",
     "measure_mines",
     "patch_table",
 ]
+
+#: Longest side (pixels) of the FVC grid kept for a mine's figure; larger grids are
+#: thinned to every k-th pixel (the figure shows about 600 pixels across).
+PREVIEW_PIXELS = 1200
 
 #: Columns of greening.csv, in order (the CLI contract).
 GREENING_COLUMNS = [
@@ -76,22 +81,6 @@ PATCH_COLUMNS = [
 
 
 @dataclass
-class Patches:
-    """One mine's bare patches, largest first (patch 1), as traced on the image.
-
-    ``geometry``: polygons in the image's CRS, clipped to the greenable area;
-    ``area_m2``: ellipsoidal area of each; ``fvc_mean``: mean FVC of its pixels.
-    """
-
-    geometry: np.ndarray
-    area_m2: np.ndarray
-    fvc_mean: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.geometry)
-
-
-@dataclass
 class MineGreening:
     """The measurement of one mine (areas in m² on the ellipsoid)."""
 
@@ -106,7 +95,8 @@ class MineGreening:
     indicator6_score: float = float("nan")
     indicator6_reason: str = ""
     notes: list[str] = field(default_factory=list)
-    # for the figure, then dropped: FVC around the mine, in the image CRS
+    # for the figure, then dropped: FVC around the mine, in the image CRS, at most
+    # PREVIEW_PIXELS on a side (every k-th pixel of a larger grid)
     fvc_grid: np.ndarray | None = None
     grid_transform: Affine | None = None
 
@@ -135,14 +125,26 @@ def measure_mine(
     ``greenable`` and ``ring`` are in the image's CRS; ``greenable_area_m2`` is
     the greenable area's ellipsoidal area. Pixels of the image's nodata and the
     part of the mine outside the image are left out and reported in ``notes``
-    with their share.
+    with their share. The grid around the mine is read in strips
+    (:class:`~.zone_fvc.FvcStrips`), so a 20 km² pit at 1 m is measured in bounded
+    memory with the same exact weights as a small mine in one strip.
     """
     result = MineGreening(mine_id, greenable_area_m2)
     if greenable_area_m2 <= 0:
         result.notes.append("no greenable area")
         return result
-    grid = fvc_grid(raster, scene, [greenable, ring], s)
-    stats = zone_stats(grid, greenable, ring, greenable_area_m2, s)
+    strips = FvcStrips(raster, scene, [greenable, ring], s)
+    t = strips.transform
+    # the greenable area in pixels: Σ of its exact coverage fractions on the grid
+    pixel_m2 = greenable_area_m2 / (shapely.area(greenable) / abs(t.a * t.e - t.b * t.d))
+    tracer = PatchTracer(t, pixel_m2, s.min_patch_m2)
+    sums = ZoneSums()
+    step = max(1, -(-max(strips.shape) // PREVIEW_PIXELS))
+    preview = []
+    for top, grid in strips:
+        _add_strip(grid, greenable, ring, sums, tracer, s)
+        preview.append(grid.cover[(-top) % step :: step, ::step].copy())  # not a view
+    stats = sums.stats(greenable_area_m2)
     result.measured_share = stats.valid_share
     if stats.valid_share == 0:
         result.notes.append("the image does not cover this mine")
@@ -157,12 +159,31 @@ def measure_mine(
     result.reference_fvc_mean = stats.reference_fvc_mean
     if not np.isfinite(stats.reference_fvc_mean):
         result.notes.append("no valid pixels in the reference ring")
-    result.patches = _bare_patches(grid, stats, greenable, s)
+    # bare patches: 8-connected bare pixels, at least min_patch_m2 (exact weights × pixel m²)
+    result.patches = tracer.finish(within=greenable)
     result.indicator6_score, result.indicator6_reason = indicator6(
         result.coverage_pct, result.patches.area_m2, s
     )
-    result.fvc_grid, result.grid_transform = grid.cover, grid.transform
+    result.fvc_grid, result.grid_transform = np.concatenate(preview), t * Affine.scale(step)
     return result
+
+
+def _add_strip(
+    grid: FvcGrid,
+    greenable: shapely.Geometry,
+    ring: shapely.Geometry,
+    sums: ZoneSums,
+    tracer: PatchTracer,
+    s: GreeningSettings,
+) -> None:
+    """Add one strip's exact-weighted sums and bare pixels (its weights freed on return).
+
+    Bare: FVC < ``bare_fvc`` on a pixel at least half inside the greenable area.
+    """
+    w_zone = coverage_fraction(greenable, grid.transform, grid.cover.shape)
+    sums.add(grid, w_zone, coverage_fraction(ring, grid.transform, grid.cover.shape), s)
+    bare = grid.usable & (w_zone >= 0.5) & (grid.cover < s.bare_fvc)
+    tracer.add(bare, w_zone, np.nan_to_num(grid.cover))
 
 
 def indicator6(
@@ -191,22 +212,6 @@ def indicator6(
         f"{len(patch_areas_m2)} bare patches ({float(np.sum(patch_areas_m2)):,.0f} m²) count "
         f"{spots} spots, one per started {s.spot_m2:,.0f} m²: −0.5 each"
     )
-
-
-def _bare_patches(
-    grid: FvcGrid, stats: ZoneStats, greenable: shapely.Geometry, s: GreeningSettings
-) -> Patches:
-    """Connected (8-neighbour) bare pixels inside the greenable area, at least ``min_patch_m2``.
-
-    A pixel belongs to the greenable area when at least half of it lies inside.
-    A patch's area is that of its pixels clipped to the greenable area: the sum
-    of their exact coverage weights × the ellipsoidal pixel area (m²).
-    """
-    bare = grid.usable & (stats.weights >= 0.5) & (grid.cover < s.bare_fvc)
-    found = find_patches(
-        bare, stats.weights, grid.transform, stats.pixel_m2, s.min_patch_m2, within=greenable
-    )
-    return Patches(found.geometry, found.area_m2, found.mean(np.nan_to_num(grid.cover)))
 
 
 def measure_mines(
@@ -256,7 +261,7 @@ def patch_table(measured: list[MineGreening], crs: pyproj.CRS) -> gpd.GeoDataFra
             "mine_id": np.repeat([m.mine_id for m in with_patches], [len(p) for p in patches]),
             "patch_no": np.concatenate([np.arange(1, len(p) + 1) for p in patches]),
             "area_m2": np.concatenate([p.area_m2 for p in patches]),
-            "fvc_mean": np.concatenate([p.fvc_mean for p in patches]),
+            "fvc_mean": np.concatenate([p.mean for p in patches]),
             "centroid_lon": centroids.x.to_numpy(),
             "centroid_lat": centroids.y.to_numpy(),
             "geometry": geoms.values,

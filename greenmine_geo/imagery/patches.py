@@ -3,6 +3,13 @@
 Used for bare patches inside a mine (indicator 6) and for new bare ground around a
 mine (suspected 越界开采). Pixels connect through their 8 neighbours, and the
 polygons are traced with the same connectivity, so each patch is one polygon.
+
+A grid too large to hold at once is given to :class:`PatchTracer` in horizontal
+strips, top to bottom: each strip is labelled alone, labels that touch across a
+strip border are joined at the end, and only the pieces that can belong to a kept
+patch are traced. Pieces are traced in pixel coordinates, where the corners two
+strips share are the same integers, so the pieces of a patch join exactly; the
+grid's transform is applied once, to the joined polygons.
 """
 
 from __future__ import annotations
@@ -14,38 +21,152 @@ import numpy as np
 import shapely
 from affine import Affine
 from scipy import ndimage
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from ..geometry import grouped_union
 from ..io.gdal import shapes
 
-__all__ = ["PixelPatches", "find_patches"]
+__all__ = ["PatchTracer", "Patches", "find_patches"]
+
+_EIGHT = np.ones((3, 3), bool)
 
 
 @dataclass
-class PixelPatches:
+class Patches:
     """Patches of at least the minimum area, largest first.
 
-    ``labels``: every connected group's label on the grid (0 = not in the mask);
-    ``ids``: the label of each kept patch; ``geometry``: its polygon in the
-    grid's CRS (clipped to ``within`` where given); ``area_m2``: its area (sum
-    of its pixels' weights × the pixel area).
+    ``geometry``: polygons in the grid's CRS (clipped to ``within`` where given);
+    ``area_m2``: each one's area (Σ of its pixels' weights × the pixel area);
+    ``mean`` and ``minimum``: of the ``values`` given with the strips, over each
+    patch's pixels (NaN when no values were given).
     """
 
-    labels: np.ndarray
-    ids: np.ndarray
     geometry: np.ndarray
     area_m2: np.ndarray
+    mean: np.ndarray
+    minimum: np.ndarray
 
-    def sums(self, values: np.ndarray) -> np.ndarray:
-        """Σ of ``values`` (a grid) over each patch's pixels."""
-        total = np.bincount(
-            self.labels.ravel(), weights=values.ravel(), minlength=self.labels.max() + 1
+    def __len__(self) -> int:
+        return len(self.geometry)
+
+
+class PatchTracer:
+    """Patches of a mask given strip by strip (full-width, top to bottom) in bounded memory.
+
+    Memory: one strip's arrays, a few numbers per labelled piece, and the polygons of
+    the pieces that are large or touch a strip border.
+
+    Parameters
+    ----------
+    transform : Affine
+        Of the whole grid (pixel → grid CRS).
+    pixel_m2 : float
+        Area of one pixel (m²); a patch's area is Σ weights × ``pixel_m2``.
+    min_area_m2 : float
+        Smallest patch kept.
+    """
+
+    def __init__(self, transform: Affine, pixel_m2: float, min_area_m2: float) -> None:
+        self._transform = transform
+        self._pixel_m2 = pixel_m2
+        self._min_area_m2 = min_area_m2
+        self._min_weight = min_area_m2 / pixel_m2 if pixel_m2 > 0 else np.inf
+        self._has_values = False
+        self._n = 0  # labels so far; piece k (global label k + 1) is index k below
+        self._stats: list[np.ndarray] = []  # per strip: (weight, value sum, count, min, partial)
+        self._pairs: list[np.ndarray] = []  # global labels joined across strip borders
+        self._labels: list[np.ndarray] = []  # global labels of the traced pieces
+        self._pieces: list[np.ndarray] = []  # their polygons, pixel coordinates
+        self._row = 0
+        self._last: np.ndarray | None = None  # global labels of the previous strip's last row
+
+    def add(self, mask: np.ndarray, weights: np.ndarray, values: np.ndarray | None = None) -> None:
+        """The next strip: ``mask`` (bool), ``weights`` (each pixel's share in the area, 0-1)
+        and optional ``values`` whose mean and minimum over each patch are reported."""
+        labels, n = ndimage.label(mask, structure=_EIGHT)
+        flat = labels.ravel()
+        self._has_values |= values is not None
+        vals = np.zeros(flat.size) if values is None else values.ravel().astype(float)
+
+        def per_label(w: np.ndarray) -> np.ndarray:
+            return np.bincount(flat, weights=w, minlength=n + 1)[1:]
+
+        weight = per_label(weights.ravel())
+        low = np.full(n + 1, np.inf)
+        np.minimum.at(low, flat, vals)
+        self._stats.append(
+            np.stack(
+                [
+                    weight,
+                    per_label(vals),
+                    per_label(np.ones(flat.size)),
+                    low[1:],
+                    per_label((weights < 1.0).ravel().astype(float)),
+                ]
+            )
         )
-        return total[self.ids]
+        glob = np.where(labels > 0, labels + self._n, 0)
+        if self._last is not None and n:
+            self._pairs.append(_touching(self._last, glob[0]))
+        border = np.zeros(n + 1, bool)
+        border[labels[0]] = border[labels[-1]] = True
+        trace = np.concatenate([[False], (weight >= self._min_weight * (1 - 1e-9)) | border[1:]])
+        if trace.any():
+            kept = np.where(trace[labels], glob, 0).astype(np.int32)
+            ids, geoms = _polygons(
+                shapes(
+                    kept, mask=kept > 0, connectivity=8, transform=Affine.translation(0, self._row)
+                )
+            )
+            self._labels.append(ids)
+            self._pieces.append(geoms)
+        self._n += n
+        self._row += mask.shape[0]
+        self._last = glob[-1]
 
-    def mean(self, values: np.ndarray) -> np.ndarray:
-        """Mean of ``values`` over each patch's pixels."""
-        return self.sums(values) / self.sums(np.ones(values.shape))
+    def finish(self, within: shapely.Geometry | None = None) -> Patches:
+        """The patches of every strip given, largest first; ``within`` (grid CRS) clips the
+        polygons of patches with a partly covered pixel."""
+        empty = Patches(*(np.empty(0, t) for t in (object, float, float, float)))
+        if self._n == 0:
+            return empty
+        weight, total, count, low, partial = np.concatenate(self._stats, axis=1)
+        patch = np.arange(self._n)
+        if self._pairs:
+            a, b = np.concatenate(self._pairs, axis=1) - 1
+            graph = coo_matrix((np.ones(a.size), (a, b)), shape=(self._n, self._n))
+            _, patch = connected_components(graph, directed=False)
+        area = np.bincount(patch, weights=weight) * self._pixel_m2
+        keep = area >= self._min_area_m2
+        labels = np.concatenate(self._labels) if self._labels else np.empty(0, np.int64)
+        pieces = np.concatenate(self._pieces) if self._pieces else np.empty(0, object)
+        of = patch[labels - 1]
+        ids, geoms = grouped_union(pieces[keep[of]], of[keep[of]])
+        if not len(ids):
+            return empty
+        t = self._transform
+        geoms = shapely.transform(geoms, lambda xy: np.column_stack(t * (xy[:, 0], xy[:, 1])))
+        if within is not None:
+            cut = np.bincount(patch, weights=partial)[ids] > 0
+            geoms[cut] = shapely.intersection(geoms[cut], within)
+        order = np.argsort(-area[ids], kind="stable")
+        mean = lowest = np.full(len(ids), np.nan)
+        if self._has_values:
+            mean = np.bincount(patch, weights=total)[ids] / np.bincount(patch, weights=count)[ids]
+            lowest = np.asarray(ndimage.minimum(low, patch, ids), float)
+        return Patches(geoms[order], area[ids][order], mean[order], lowest[order])
+
+
+def _touching(above: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """(2, k) pairs of labels of 8-neighbours across a strip border (rows ``above``, ``below``)."""
+    pairs = []
+    for shift in (-1, 0, 1):
+        a = above[max(shift, 0) : above.size + min(shift, 0)]
+        b = below[max(-shift, 0) : below.size + min(-shift, 0)]
+        both = (a > 0) & (b > 0)
+        pairs.append(np.stack([a[both], b[both]]))
+    return np.unique(np.concatenate(pairs, axis=1), axis=1)
 
 
 def find_patches(
@@ -55,30 +176,17 @@ def find_patches(
     pixel_m2: float,
     min_area_m2: float,
     within: shapely.Geometry | None = None,
-) -> PixelPatches:
-    """Connected groups of ``mask`` pixels whose area is at least ``min_area_m2``.
+    values: np.ndarray | None = None,
+) -> Patches:
+    """Connected groups of ``mask`` pixels (one grid) whose area is at least ``min_area_m2``.
 
     ``weights`` (0-1) is each pixel's share inside the area of interest, so a
     patch's area is that of its pixels clipped to it; ``within`` (grid CRS)
     clips the polygons of patches that have a partly covered pixel.
     """
-    labels, count = ndimage.label(mask, structure=np.ones((3, 3), bool))
-    flat = labels.ravel()
-    area = np.bincount(flat, weights=weights.ravel(), minlength=count + 1) * pixel_m2
-    area[0] = 0.0
-    keep = area >= min_area_m2
-    if not keep.any():
-        return PixelPatches(labels, np.empty(0, np.int64), np.empty(0, object), np.empty(0))
-    kept = np.where(keep[labels], labels, 0).astype(np.int32)
-    rows, cols = np.flatnonzero(kept.any(axis=1)), np.flatnonzero(kept.any(axis=0))
-    sub = kept[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    sub_tr = transform * Affine.translation(cols[0], rows[0])
-    ids, geoms = _polygons(shapes(sub, mask=sub > 0, connectivity=8, transform=sub_tr))
-    if within is not None:
-        partial = np.bincount(flat, weights=(weights < 1.0).ravel(), minlength=count + 1)[ids] > 0
-        geoms[partial] = shapely.intersection(geoms[partial], within)
-    order = np.argsort(-area[ids], kind="stable")
-    return PixelPatches(labels, ids[order], geoms[order], area[ids[order]])
+    tracer = PatchTracer(transform, pixel_m2, min_area_m2)
+    tracer.add(mask, weights, values)
+    return tracer.finish(within)
 
 
 def _polygons(traced: Iterable[tuple[dict, float]]) -> tuple[np.ndarray, np.ndarray]:
@@ -94,6 +202,8 @@ def _polygons(traced: Iterable[tuple[dict, float]]) -> tuple[np.ndarray, np.ndar
             coords.extend(ring)
             ring_no.append(len(ring))
             poly_no.append(k)
+    if not values:
+        return np.empty(0, np.int64), np.empty(0, object)
     ring_index = np.repeat(np.arange(len(ring_no)), ring_no)
     rings = shapely.linearrings(np.asarray(coords, dtype=float), indices=ring_index)
     polygons = shapely.polygons(rings, indices=np.asarray(poly_no))

@@ -1,9 +1,10 @@
 """FVC of zones and their reference rings on one image, with exact pixel weights.
 
 Shared by greening (indicator 6) and restoration monitoring (indicators 38-41):
-scene calibration (how digital numbers become reflectance, haze, FVC
-end-members), the FVC grid around a zone, and the zone's statistics: valid
-share, mean FVC, vegetated and bare shares, and the reference ring's mean FVC.
+scene calibration (how digital numbers become reflectance, clouds, FVC
+end-members), the FVC grid around a zone (whole, or in strips for large areas),
+and the zone's statistics: valid share, mean FVC, vegetated and bare shares, and
+the reference ring's mean FVC, summed strip by strip with the same exact weights.
 
 Areas are m² on the ellipsoid: a pixel's area is derived from the zone's
 ellipsoidal area (EQUAL_AREA) and its exact pixel count, so it is right in
@@ -12,6 +13,7 @@ any image CRS.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -39,11 +41,15 @@ from .zonal import coverage_fraction
 
 __all__ = [
     "HISTOGRAM_EDGES",
+    "STRIP_PIXELS",
     "FvcGrid",
+    "FvcStrips",
     "Scene",
     "ZoneStats",
+    "ZoneSums",
     "check_measurable",
     "fvc_grid",
+    "grid_window",
     "reproject_geoms",
     "scene_calibration",
     "scene_notes",
@@ -270,20 +276,22 @@ class FvcGrid:
         return np.isfinite(self.cover)
 
 
-def fvc_grid(
-    raster: UntrustedRaster, scene: Scene, geoms: list[shapely.Geometry], s: FvcSettings
-) -> FvcGrid:
-    """FVC on the image's pixel grid over the bounds of ``geoms`` (image CRS), one pixel wider.
+def grid_window(raster: UntrustedRaster, geoms: list[shapely.Geometry]) -> Window:
+    """The image's pixel grid over the bounds of ``geoms`` (image CRS), one pixel wider.
 
-    Parts of the grid off the image, nodata and cloud stay NaN; each block is decoded once.
+    It may reach beyond the image; those pixels read as NaN.
     """
-    ds = raster.dataset
     grid = (
-        from_bounds(*shapely.union_all(geoms).bounds, transform=ds.transform)
+        from_bounds(*shapely.union_all(geoms).bounds, transform=raster.dataset.transform)
         .round_offsets(op="floor")
         .round_lengths(op="ceil")
     )
-    grid = Window(grid.col_off, grid.row_off, grid.width + 1, grid.height + 1)
+    return Window(grid.col_off, grid.row_off, grid.width + 1, grid.height + 1)
+
+
+def _fvc_on(raster: UntrustedRaster, scene: Scene, grid: Window, s: FvcSettings) -> FvcGrid:
+    """FVC on ``grid`` (a window, possibly off the image: NaN there, as nodata and cloud)."""
+    ds = raster.dataset
     cover = np.full((int(grid.height), int(grid.width)), np.nan, np.float32)
     try:
         inside = grid.intersection(Window(0, 0, ds.width, ds.height))
@@ -299,13 +307,64 @@ def fvc_grid(
     return FvcGrid(cover, window_transform(grid, ds.transform))
 
 
+def fvc_grid(
+    raster: UntrustedRaster, scene: Scene, geoms: list[shapely.Geometry], s: FvcSettings
+) -> FvcGrid:
+    """FVC on the image's pixel grid over the bounds of ``geoms`` (image CRS), one pixel wider.
+
+    Parts of the grid off the image, nodata and cloud stay NaN; each block is decoded
+    once. The grid must fit one read (:class:`FvcStrips` measures larger areas).
+    """
+    return _fvc_on(raster, scene, grid_window(raster, geoms), s)
+
+
+#: Pixels of one strip of :class:`FvcStrips` (also bounded by the reader's window limit):
+#: a strip's reads, FVC and exact weights take about 80 bytes a pixel, ~80 MiB at a time.
+STRIP_PIXELS = 1 << 20
+
+
+class FvcStrips:
+    """FVC on the grid over ``geoms`` (image CRS) in full-width strips, top to bottom.
+
+    For areas whose grid is too large to hold: each strip is at most ``max_pixels``
+    (default :data:`STRIP_PIXELS`) and one bounded read (whole rows of the image's blocks where that fits).
+    ``transform`` and ``shape`` are the whole grid's.
+    """
+
+    def __init__(
+        self,
+        raster: UntrustedRaster,
+        scene: Scene,
+        geoms: list[shapely.Geometry],
+        s: FvcSettings,
+        max_pixels: int | None = None,
+    ) -> None:
+        self._raster, self._scene, self._s = raster, scene, s
+        self.window = grid_window(raster, geoms)
+        self.transform = window_transform(self.window, raster.dataset.transform)
+        self.shape = (int(self.window.height), int(self.window.width))
+        ds = raster.dataset
+        row_bytes = self.shape[1] * len(_band_keys(s)) * np.dtype(ds.dtypes[0]).itemsize
+        budget = STRIP_PIXELS if max_pixels is None else max_pixels
+        rows = min(budget // self.shape[1], raster.limits.window_bytes // row_bytes)
+        block_h = ds.block_shapes[0][0] if ds.block_shapes else 1
+        self.rows = max(rows // block_h * block_h if rows >= block_h else rows, 1)
+
+    def __iter__(self) -> Iterator[tuple[int, FvcGrid]]:
+        """(first row in the grid, FVC of the strip)."""
+        w = self.window
+        for top in range(0, self.shape[0], self.rows):
+            strip = Window(w.col_off, w.row_off + top, w.width, min(self.rows, self.shape[0] - top))
+            yield top, _fvc_on(self._raster, self._scene, strip, self._s)
+
+
 @dataclass
 class ZoneStats:
     """A zone's FVC statistics on one image (shares are of the zone's valid area, 0-1).
 
-    ``valid_share``: share of the zone's area with valid pixels; ``weights``:
-    the zone's exact pixel weights on the grid; ``pixel_m2``: ellipsoidal area
-    of one pixel at the zone (m²).
+    ``valid_share``: share of the zone's area with valid pixels; ``vegetated_area_m2``:
+    ellipsoidal area of its vegetated valid part; ``pixel_m2``: ellipsoidal area of one
+    pixel at the zone (m²).
     """
 
     valid_share: float
@@ -313,12 +372,62 @@ class ZoneStats:
     vegetated_share: float
     bare_share: float
     reference_fvc_mean: float
-    weights: np.ndarray = field(repr=False)
+    vegetated_area_m2: float
     pixel_m2: float
 
-    @property
-    def vegetated_area_m2(self) -> float:
-        return self.vegetated_share * self.valid_share * self.weights.sum() * self.pixel_m2
+
+@dataclass
+class ZoneSums:
+    """Exact-weighted sums of FVC over a zone and its reference ring, added grid by grid.
+
+    Weights are each pixel's coverage fraction (0-1) by the zone or ring; only valid
+    pixels count towards the FVC sums.
+    """
+
+    zone: float = 0.0
+    valid: float = 0.0
+    fvc: float = 0.0
+    vegetated: float = 0.0
+    bare: float = 0.0
+    ring: float = 0.0
+    ring_fvc: float = 0.0
+
+    def add(
+        self, grid: FvcGrid, w_zone: np.ndarray, w_ring: np.ndarray | None, s: FvcSettings
+    ) -> None:
+        """Add one grid (or strip) with the zone's (and the ring's) weights on it."""
+        usable = grid.usable
+        filled = np.where(usable, grid.cover, 0.0)
+        w = np.where(usable, w_zone, 0.0)
+        self.zone += float(w_zone.sum(dtype=np.float64))
+        self.valid += float(w.sum(dtype=np.float64))
+        self.fvc += float((w * filled).sum(dtype=np.float64))
+        self.vegetated += float(w[filled >= s.vegetated_fvc].sum(dtype=np.float64))
+        self.bare += float(w[usable & (filled < s.bare_fvc)].sum(dtype=np.float64))
+        if w_ring is not None:
+            wr = np.where(usable, w_ring, 0.0)
+            self.ring += float(wr.sum(dtype=np.float64))
+            self.ring_fvc += float((wr * filled).sum(dtype=np.float64))
+
+    def stats(self, zone_area_m2: float) -> ZoneStats:
+        """The statistics of the sums; ``zone_area_m2`` is the zone's ellipsoidal area.
+
+        Statistics with no valid pixel are NaN.
+        """
+        nan = float("nan")
+        ref = self.ring_fvc / self.ring if self.ring > 0 else nan
+        pixel_m2 = zone_area_m2 / self.zone if self.zone > 0 else nan
+        if self.valid == 0:
+            return ZoneStats(0.0, nan, nan, nan, ref, nan, pixel_m2)
+        return ZoneStats(
+            valid_share=self.valid / self.zone,
+            fvc_mean=self.fvc / self.valid,
+            vegetated_share=self.vegetated / self.valid,
+            bare_share=self.bare / self.valid,
+            reference_fvc_mean=ref,
+            vegetated_area_m2=self.vegetated * pixel_m2,
+            pixel_m2=pixel_m2,
+        )
 
 
 def zone_stats(
@@ -333,29 +442,10 @@ def zone_stats(
     ``zone_area_m2`` is the zone's ellipsoidal area. Statistics with no valid
     pixel are NaN.
     """
-    cover, usable = grid.cover, grid.usable
-    w_zone = coverage_fraction(zone, grid.transform, cover.shape)
-    total_w = float(w_zone.sum())
-    pixel_m2 = zone_area_m2 / total_w if total_w > 0 else float("nan")
-    w = np.where(usable, w_zone, 0.0)
-    valid_w = float(w.sum())
-    filled = np.where(usable, cover, 0.0)
-    nan = float("nan")
-    ref = nan
-    if ring is not None:
-        w_ring = np.where(usable, coverage_fraction(ring, grid.transform, cover.shape), 0.0)
-        ref = float((w_ring * filled).sum() / w_ring.sum()) if w_ring.sum() > 0 else nan
-    if valid_w == 0:
-        return ZoneStats(0.0, nan, nan, nan, ref, w_zone, pixel_m2)
-    return ZoneStats(
-        valid_share=valid_w / total_w,
-        fvc_mean=float((w * filled).sum() / valid_w),
-        vegetated_share=float(w[filled >= s.vegetated_fvc].sum() / valid_w),
-        bare_share=float(w[usable & (filled < s.bare_fvc)].sum() / valid_w),
-        reference_fvc_mean=ref,
-        weights=w_zone,
-        pixel_m2=pixel_m2,
-    )
+    sums = ZoneSums()
+    w_ring = None if ring is None else coverage_fraction(ring, grid.transform, grid.cover.shape)
+    sums.add(grid, coverage_fraction(zone, grid.transform, grid.cover.shape), w_ring, s)
+    return sums.stats(zone_area_m2)
 
 
 def check_measurable(raster: UntrustedRaster, s: FvcSettings) -> pyproj.CRS:
