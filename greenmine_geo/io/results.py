@@ -18,6 +18,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from matplotlib.figure import Figure
+from PIL import Image
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from ..crs import CGCS2000
@@ -25,6 +26,9 @@ from ..errors import OutputError
 from ..geometry import polygon_parts
 from .atomic import atomic_output
 from .clock import now
+
+#: zlib level of composed PNGs: level 1 is 3-4× faster than 6 for ~20 % larger files.
+_PNG_LEVEL = 1
 
 __all__ = [
     "FORMULA_START",
@@ -139,10 +143,16 @@ def write_gpkg(
     return Path(path)
 
 
-def write_figure(fig: Figure, path: str | os.PathLike[str], dpi: float | None = None) -> Path:
-    """Save a matplotlib figure (format from the suffix; ``dpi`` for rasters), atomically."""
+def write_figure(
+    fig: Figure | Image.Image, path: str | os.PathLike[str], dpi: float | None = None
+) -> Path:
+    """Save a matplotlib figure (format from the suffix; ``dpi`` for rasters) or a
+    composed picture (PNG), atomically."""
     with atomic_output(path) as tmp:
-        fig.savefig(tmp, format=Path(path).suffix.lstrip("."), dpi=dpi or "figure")
+        if isinstance(fig, Image.Image):
+            fig.save(tmp, format="PNG", compress_level=_PNG_LEVEL)
+        else:
+            fig.savefig(tmp, format=Path(path).suffix.lstrip("."), dpi=dpi or "figure")
     return Path(path)
 
 

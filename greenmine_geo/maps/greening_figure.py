@@ -1,85 +1,181 @@
 """The per-mine greening figure: FVC map, greenable area, numbered bare patches, and below
 it the scene's vegetation-index histogram with the end-members marked, so that a wrong
-choice of bare-ground or vegetation end-member is visible at a glance."""
+choice of bare-ground or vegetation end-member is visible at a glance.
+
+Everything that is the same for every mine on a scene (the histogram panel, the colour
+bar, the axis titles) is drawn once with matplotlib (:class:`GreeningFigures`); each
+mine's map is then composed onto a copy of that picture as an array (colour lookup,
+nearest-neighbour scaling, outlines and labels with Pillow), a few milliseconds instead
+of matplotlib's ~170 ms per figure.
+"""
 
 from __future__ import annotations
 
-import geopandas as gpd
+from functools import cache
+
 import numpy as np
 import shapely
 from affine import Affine
-from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from PIL import Image, ImageDraw, ImageFont
 
 from ..imagery.zone_fvc import HISTOGRAM_EDGES, Scene
+from .paper import cjk_font_file
 
-__all__ = ["greening_figure"]
+__all__ = ["GreeningFigures"]
 
 _FVC_CMAP = LinearSegmentedColormap.from_list("fvc", ["#8d6e63", "#d7ccc8", "#c5e1a5", "#33691e"])
+#: FVC 0-1 in 256 steps → RGB; NaN (no valid pixel) is white.
+_LUT = np.vstack([(_FVC_CMAP(np.linspace(0, 1, 256))[:, :3] * 255).round(), [255, 255, 255]])
+_LUT = _LUT.astype(np.uint8)
+_SIZE, _DPI = (6.0, 7.4), 110  # inches, dots per inch: 660 × 814 pixels
+_GREENABLE, _PATCH, _INK = (13, 71, 161), (213, 0, 0), (33, 33, 33)
+#: Margins (pixels) inside the map panel: tick labels left and below, the title above.
+_LEFT, _BOTTOM, _TOP = 62, 40, 26
 
 
-def _draw(ax, geom: shapely.Geometry, **kw) -> None:  # noqa: ANN001 - matplotlib Axes
-    for ring in (shapely.get_exterior_ring(p) for p in shapely.get_parts(geom)):
-        if ring is not None and not ring.is_empty:
-            x, y = ring.xy
-            ax.plot(x, y, **kw)
+@cache
+def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """Noto Sans CJK SC (ids and names may be Chinese), else matplotlib's DejaVu Sans."""
+    path = cjk_font_file(700 if bold else 400)
+    if path is not None:
+        for index in range(10):  # the .ttc holds JP, KR, SC, … faces
+            try:
+                face = ImageFont.truetype(path, size, index=index)
+            except OSError:
+                break
+            if face.getname()[0] == "Noto Sans CJK SC":
+                return face
+    from matplotlib import font_manager
+
+    return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), size)
 
 
-def greening_figure(
-    fvc: np.ndarray,
-    transform: Affine,
-    greenable: shapely.Geometry,
-    patches: gpd.GeoSeries,
-    title: str,
-    scene: Scene,
-    index: str,
-) -> Figure:
-    """A figure of FVC (0-1) around a mine, in the image's CRS, over the scene's histogram.
+class GreeningFigures:
+    """Draws each mine's figure on one scene (image CRS coordinates throughout).
 
-    ``greenable`` and ``patches`` are in the image's CRS; patches are numbered
-    as in ``greening.gpkg`` (1 = largest). ``index`` names the vegetation index.
+    ``index`` names the vegetation index of the histogram.
     """
-    fig = Figure(figsize=(6, 7.4), dpi=110)
-    ax, hist = fig.subplots(2, 1, height_ratios=(4, 1))
-    h, w = fvc.shape
-    extent = (
-        transform.c,
-        transform.c + w * transform.a,
-        transform.f + h * transform.e,
-        transform.f,
-    )
-    shown = ax.imshow(
-        np.ma.masked_invalid(fvc),
-        cmap=_FVC_CMAP,
-        vmin=0,
-        vmax=1,
-        extent=extent,
-        interpolation="nearest",
-    )
-    _draw(ax, greenable, color="#0d47a1", linewidth=1.5)
-    for number, geom in enumerate(patches, start=1):
-        _draw(ax, geom, color="#d50000", linewidth=1.2)
-        c = geom.representative_point()
-        ax.annotate(
-            str(number),
-            (c.x, c.y),
-            color="white",
-            fontsize=9,
-            ha="center",
-            va="center",
-            fontweight="bold",
-            bbox={"boxstyle": "circle,pad=0.2", "fc": "#d50000", "ec": "none"},
+
+    def __init__(self, scene: Scene, index: str) -> None:
+        self._crs_name = scene.crs.name
+        self._background, self._panel = _template(scene, index.upper())
+
+    def draw(
+        self,
+        fvc: np.ndarray,
+        transform: Affine,
+        greenable: shapely.Geometry,
+        patches: np.ndarray,
+        title: str,
+    ) -> Image.Image:
+        """The figure of FVC (0-1, NaN = no data) on the grid ``transform`` around a mine.
+
+        ``greenable`` and ``patches`` (polygons, numbered 1 = largest as in
+        ``greening.gpkg``) are in the image's CRS. The picture is 660 × 814 pixels,
+        in 256 colours.
+        """
+        img = self._background.copy()
+        draw = ImageDraw.Draw(img)
+        x0, y0, x1, y1 = self._panel
+        h, w = fvc.shape
+        # north up: columns run east, rows south (a south-up grid is flipped)
+        left, top = transform.c, transform.f
+        right, bottom = left + w * transform.a, top + h * transform.e
+        if transform.e > 0:
+            fvc, top, bottom = fvc[::-1], bottom, top
+        box_w, box_h = x1 - x0 - _LEFT, y1 - y0 - _TOP - _BOTTOM
+        scale = min(box_w / max(right - left, 1e-12), box_h / max(top - bottom, 1e-12))
+        size = (
+            max(int(round((right - left) * scale)), 1),
+            max(int(round((top - bottom) * scale)), 1),
         )
-    fig.colorbar(shown, ax=ax, shrink=0.7, label="FVC (vegetation cover)")
-    ax.set_title(title, fontsize=10, parse_math=False)  # ids are input data: never mathtext
-    ax.set_aspect("equal")
-    ax.ticklabel_format(useOffset=False, style="plain")
-    ax.tick_params(labelsize=7)
-    ax.set_xlabel(f"x ({scene.crs.name})", fontsize=7)
-    ax.set_ylabel("y", fontsize=7)
-    _histogram(hist, scene, index.upper())
+        ox = x0 + _LEFT + (box_w - size[0]) // 2
+        oy = y0 + _TOP + (box_h - size[1]) // 2
+        codes = np.where(np.isfinite(fvc), np.clip(np.nan_to_num(fvc) * 255, 0, 255), 256)
+        picture = Image.fromarray(_LUT[codes.astype(np.intp)]).resize(
+            size, Image.Resampling.NEAREST
+        )
+        img.paste(picture, (ox, oy))
+        draw.text((ox + size[0] / 2, oy - 8), title, fill=_INK, font=_font(14), anchor="md")
+
+        def pixels(geom: shapely.Geometry) -> list[list[float]]:
+            rings = shapely.get_rings(shapely.get_parts(geom))
+            return [
+                np.column_stack([ox + (xy[:, 0] - left) * scale, oy + (top - xy[:, 1]) * scale])
+                .ravel()
+                .tolist()
+                for xy in (shapely.get_coordinates(r) for r in rings)
+            ]
+
+        for ring in pixels(greenable):
+            draw.line(ring, fill=_GREENABLE, width=2)
+        for geom in patches:
+            for ring in pixels(geom):
+                draw.line(ring, fill=_PATCH, width=2)
+        for number, geom in enumerate(patches, start=1):
+            c = shapely.get_coordinates(shapely.point_on_surface(geom))[0]
+            cx, cy = ox + (c[0] - left) * scale, oy + (top - c[1]) * scale
+            label, font = str(number), _font(11, bold=True)
+            r = max(font.getlength(label) / 2 + 3, 8)
+            draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=_PATCH)
+            draw.text((cx, cy), label, fill="white", font=font, anchor="mm")
+        draw.rectangle((ox - 1, oy - 1, ox + size[0], oy + size[1]), outline=_INK)
+        self._ticks(draw, (left, right, bottom, top), (ox, oy, size, scale))
+        # a 256-colour palette: the PNG encodes in a third of the time, at a third the size
+        return img.quantize(256, method=Image.Quantize.FASTOCTREE)
+
+    def _ticks(
+        self,
+        draw: ImageDraw.ImageDraw,
+        extent: tuple[float, float, float, float],
+        place: tuple[int, int, tuple[int, int], float],
+    ) -> None:
+        """Coordinate ticks below and left of the map, and the axis titles."""
+        left, right, bottom, top = extent
+        ox, oy, (w, h), scale = place
+        font = _font(10)
+        degrees = abs(right - left) < 5 and abs(left) <= 360
+        fmt = "{:.4f}" if degrees else "{:.0f}"
+        for x in MaxNLocator(3).tick_values(left, right):
+            if left <= x <= right:
+                px = ox + (x - left) * scale
+                draw.line((px, oy + h, px, oy + h + 4), fill=_INK)
+                draw.text((px, oy + h + 5), fmt.format(x), fill=_INK, font=font, anchor="ma")
+        for y in MaxNLocator(4).tick_values(bottom, top):
+            if bottom <= y <= top:
+                py = oy + (top - y) * scale
+                draw.line((ox - 5, py, ox - 1, py), fill=_INK)
+                draw.text((ox - 6, py), fmt.format(y), fill=_INK, font=font, anchor="rm")
+        x_title = f"x ({self._crs_name})"
+        draw.text((ox + w / 2, oy + h + 20), x_title, fill=_INK, font=font, anchor="ma")
+        draw.text((ox - _LEFT + 2, oy + h / 2), "y", fill=_INK, font=font, anchor="lm")
+
+
+def _template(scene: Scene, index: str) -> tuple[Image.Image, tuple[int, int, int, int]]:
+    """The picture every mine's figure starts from, and the map panel's pixel box."""
+    fig = Figure(figsize=_SIZE, dpi=_DPI)
+    FigureCanvasAgg(fig)
+    ax, hist = fig.subplots(2, 1, height_ratios=(4, 1))
+    ax.set_axis_off()
+    fig.colorbar(
+        ScalarMappable(Normalize(0, 1), _FVC_CMAP),
+        ax=ax,
+        shrink=0.7,
+        label="FVC (vegetation cover)",
+    )
+    _histogram(hist, scene, index)
     fig.tight_layout()
-    return fig
+    fig.canvas.draw()
+    rgba = np.asarray(fig.canvas.buffer_rgba())  # type: ignore[attr-defined]
+    box = ax.get_window_extent()
+    height = rgba.shape[0]
+    panel = (int(box.x0), int(height - box.y1), int(box.x1), int(height - box.y0))
+    return Image.fromarray(rgba[..., :3].copy()), panel
 
 
 def _histogram(ax, scene: Scene, index: str) -> None:  # noqa: ANN001 - matplotlib Axes
@@ -99,5 +195,5 @@ def _histogram(ax, scene: Scene, index: str) -> None:  # noqa: ANN001 - matplotl
         ax.set_xlim(centres[seen[0]] - width, centres[seen[-1]] + width)
     ax.set_yticks([])
     ax.tick_params(labelsize=7)
-    ax.set_xlabel(f"scene {index} ({em.source})", fontsize=6, wrap=True)
+    ax.set_xlabel(f"scene {index} ({em.source})", fontsize=6, wrap=True, parse_math=False)
     ax.legend(fontsize=6, frameon=False, loc="upper left")

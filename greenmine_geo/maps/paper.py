@@ -31,6 +31,7 @@ __all__ = [
     "A4_LANDSCAPE",
     "CJK_FONT",
     "cjk_font",
+    "cjk_font_file",
     "decorate",
     "fit",
     "local_crs",
@@ -49,6 +50,26 @@ _DPI = 200
 _DECORATION_Z = 20
 
 
+def cjk_font_file(weight: int = 400) -> str | None:
+    """The file of :data:`CJK_FONT` in ``weight`` (400 regular, 700 bold), or None if not installed.
+
+    Registers the system's Noto Sans CJK files with matplotlib if it cached its font list
+    before they were installed.
+    """
+
+    def find() -> str | None:
+        for f in font_manager.fontManager.ttflist:
+            if f.name == CJK_FONT and f.weight == weight:
+                return str(f.fname)
+        return None
+
+    if find() is None:
+        for path in font_manager.findSystemFonts():
+            if "NotoSansCJK" in path:
+                font_manager.fontManager.addfont(path)
+    return find()
+
+
 def cjk_font() -> str:
     """Make :data:`CJK_FONT` matplotlib's font (rescanning the system fonts once if needed).
 
@@ -57,13 +78,7 @@ def cjk_font() -> str:
     InputError
         The font is not installed.
     """
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    if CJK_FONT not in names:  # installed after matplotlib cached its font list
-        for path in font_manager.findSystemFonts():
-            if "NotoSansCJK" in path:
-                font_manager.fontManager.addfont(path)
-        names = {f.name for f in font_manager.fontManager.ttflist}
-    if CJK_FONT not in names:
+    if cjk_font_file() is None:
         raise InputError(
             f"the print maps need the {CJK_FONT} font for Chinese labels; install fonts-noto-cjk "
             "(make setup does it on Debian as root) or the font from github.com/notofonts/noto-cjk"

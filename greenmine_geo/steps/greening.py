@@ -6,43 +6,20 @@ with a note); a figure per measured mine, drawn while its FVC grid is in memory.
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import shapely
-from matplotlib.figure import Figure
 
 from ..config import GreeningParams
 from ..crs import EQUAL_AREA
 from ..geometry import rings_around
 from ..imagery.greening import GreeningResult, MineGreening, measure_mines
-from ..imagery.zone_fvc import (
-    Scene,
-    check_measurable,
-    reproject_geoms,
-    scene_calibration,
-    scene_notes,
-)
+from ..imagery.zone_fvc import check_measurable, reproject_geoms, scene_calibration, scene_notes
 from ..io.naming import file_names
 from ..layers import end_member_areas
-from ..maps.greening_figure import greening_figure
+from ..maps.greening_figure import GreeningFigures
 from .skeleton import StepContext
 
 __all__ = ["run"]
-
-
-def _figure_of(
-    m: MineGreening, greenable: shapely.Geometry, scene: Scene, params: GreeningParams
-) -> Figure:
-    """The mine's FVC figure; ``greenable`` is in the image's CRS, like its FVC grid."""
-    assert m.fvc_grid is not None and m.grid_transform is not None
-    patches = gpd.GeoSeries(m.patches.geometry if m.patches is not None else [], crs=scene.crs)
-    title = (
-        f"{m.mine_id}: cover {m.coverage_pct:.1f} %, {m.bare_patches} bare patches, "
-        f"score {m.indicator6_score:g}"
-    )
-    return greening_figure(
-        m.fvc_grid, m.grid_transform, greenable, patches, title, scene, params.index
-    )
 
 
 def run(params: GreeningParams, ctx: StepContext) -> GreeningResult:
@@ -73,9 +50,17 @@ def run(params: GreeningParams, ctx: StepContext) -> GreeningResult:
         scene = scene_calibration(raster, params, in_image)  # type: ignore[arg-type]
         notes += scene_notes(scene)
 
+        figure = GreeningFigures(scene, params.index)
+
         def draw(m: MineGreening, greenable_in_image: shapely.Geometry) -> None:
-            fig = _figure_of(m, greenable_in_image, scene, params)
-            figures[m.mine_id] = ctx.write_figure(fig, names[m.mine_id])
+            assert m.fvc_grid is not None and m.grid_transform is not None
+            patches = m.patches.geometry if m.patches is not None else np.empty(0, object)
+            title = (
+                f"{m.mine_id}: cover {m.coverage_pct:.1f} %, {m.bare_patches} bare patches, "
+                f"score {m.indicator6_score:g}"
+            )
+            picture = figure.draw(m.fvc_grid, m.grid_transform, greenable_in_image, patches, title)
+            figures[m.mine_id] = ctx.write_figure(picture, names[m.mine_id])
 
         ids = [str(i) for i in mines.ids]
         measured = measure_mines(

@@ -25,6 +25,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 from matplotlib.figure import Figure
+from PIL import Image
 
 from ..checks.mines import MineSet, prepare_mines, read_mines
 from ..config import LayerSpec, StepParams
@@ -227,7 +228,7 @@ class StepContext:
             self.outputs.append(Path(path))
         return list(paths)
 
-    def write_figure(self, fig: Figure, name: str, dpi: float | None = None) -> str:
+    def write_figure(self, fig: Figure | Image.Image, name: str, dpi: float | None = None) -> str:
         """Write a figure drawn while the step runs (format by the name's suffix); returns ``name``."""
         self.begin()
         self.wrote([results.write_figure(fig, self.out_dir / name, dpi=dpi)])
