@@ -19,6 +19,8 @@ import rasterio
 from pyproj import Transformer
 from rasterio.transform import from_origin
 
+from greenmine_geo.io.geotiff import write_geotiff
+
 from conftest import E0, N0, gk_box, layer
 
 #: Surface reflectance (blue, green, red, NIR).
@@ -122,24 +124,7 @@ def write_scene(
     transform = transform or from_origin(E0, N0 + SIZE * PIXEL, PIXEL, PIXEL)
     if crs != "EPSG:4525":
         out, transform = _to_geographic(out, transform, crs)
-    profile = {
-        "driver": "GTiff",
-        "width": out.shape[2],
-        "height": out.shape[1],
-        "count": out.shape[0],
-        "dtype": out.dtype.name,
-        "crs": crs,
-        "transform": transform,
-        "tiled": True,
-        "blockxsize": 256,
-        "blockysize": 256,
-        "compress": "deflate",
-    }
-    with rasterio.open(path, "w", **profile) as ds:
-        ds.write(out)
-        if tags:
-            ds.update_tags(**tags)
-    return path
+    return write_geotiff(path, out, transform=transform, crs=crs, tags=tags)
 
 
 def _to_geographic(data: np.ndarray, transform, crs: str):  # noqa: ANN001 - Affine

@@ -33,7 +33,7 @@ from ..io.vector import read_layer
 from ..types import StepResult
 from .patches import Patches, PatchTracer
 from .zonal import coverage_fraction
-from .zone_fvc import FvcGrid, FvcStrips, Scene, ZoneSums, reproject_geoms
+from .zone_fvc import FvcGrid, FvcStrips, Scene, ZoneSums, in_threads, reproject_geoms, workers
 
 __all__ = [
     "GREENING_COLUMNS",
@@ -214,6 +214,10 @@ def indicator6(
     )
 
 
+#: Grid pixels (all mines and rings) above which mines are measured on every core.
+PARALLEL_PIXELS = 4_000_000
+
+
 def measure_mines(
     raster: UntrustedRaster,
     scene: Scene,
@@ -226,9 +230,12 @@ def measure_mines(
     """Measure every mine (``greenable`` areas and ``rings`` in EQUAL_AREA), in input order.
 
     Mines are visited from the top of the image down, so that neighbouring windows
-    share GDAL's block cache and each block is decoded about once. ``on_grid`` sees
-    each measured mine with its FVC grid and greenable area (image CRS) before the
-    grid is dropped: one mine's grid in memory at a time.
+    share GDAL's block cache and each block is decoded about once. When the mines'
+    grids are large enough to pay for it, the top-down order is cut into one run per
+    core, each measured in a thread with its own handle on the image (GDAL decoding,
+    numpy and Pillow release the GIL). ``on_grid`` (which must be thread-safe) sees each
+    measured mine with its FVC grid and greenable area (image CRS) before the grid is
+    dropped: one grid per thread in memory at a time.
     """
     n = len(ids)
     areas = shapely.area(greenable)
@@ -236,12 +243,19 @@ def measure_mines(
     g_img, r_img = in_image[:n], in_image[n:]
     top = -shapely.bounds(r_img)[:, 3] * np.sign(raster.dataset.transform.e or -1)
     measured: list[MineGreening | None] = [None] * n
-    for i in np.argsort(top, kind="stable"):
-        m = measure_mine(raster, scene, ids[i], float(areas[i]), g_img[i], r_img[i], s)
-        if on_grid is not None and m.fvc_grid is not None:
-            on_grid(m, g_img[i])
-        m.fvc_grid = None
-        measured[i] = m
+
+    def run(handle: UntrustedRaster, order: np.ndarray) -> None:
+        for i in order:
+            m = measure_mine(handle, scene, ids[i], float(areas[i]), g_img[i], r_img[i], s)
+            if on_grid is not None and m.fvc_grid is not None:
+                on_grid(m, g_img[i])
+            m.fvc_grid = None
+            measured[i] = m
+
+    res = abs(raster.dataset.transform.a * raster.dataset.transform.e)
+    pixels = float(shapely.area(r_img).sum() + shapely.area(g_img).sum()) / max(res, 1e-300)
+    threads = min(workers(), n) if pixels >= PARALLEL_PIXELS else 1
+    in_threads(raster, np.array_split(np.argsort(top, kind="stable"), max(threads, 1)), run)
     return [m for m in measured if m is not None]
 
 

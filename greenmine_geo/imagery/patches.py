@@ -85,45 +85,37 @@ class PatchTracer:
         """The next strip: ``mask`` (bool), ``weights`` (each pixel's share in the area, 0-1)
         and optional ``values`` whose mean and minimum over each patch are reported."""
         labels, n = ndimage.label(mask, structure=_EIGHT)
-        flat = labels.ravel()
+        on = np.flatnonzero(labels)  # the mask's pixels only: usually a small share
+        of = labels.ravel()[on]
+        w = weights.ravel()[on].astype(float)
         self._has_values |= values is not None
-        vals = np.zeros(flat.size) if values is None else values.ravel().astype(float)
+        vals = np.zeros(on.size) if values is None else values.ravel()[on].astype(float)
 
-        def per_label(w: np.ndarray) -> np.ndarray:
-            return np.bincount(flat, weights=w, minlength=n + 1)[1:]
+        def per_label(x: np.ndarray) -> np.ndarray:
+            return np.bincount(of, weights=x, minlength=n + 1)[1:]
 
-        weight = per_label(weights.ravel())
-        low = np.full(n + 1, np.inf)
-        np.minimum.at(low, flat, vals)
-        self._stats.append(
-            np.stack(
-                [
-                    weight,
-                    per_label(vals),
-                    per_label(np.ones(flat.size)),
-                    low[1:],
-                    per_label((weights < 1.0).ravel().astype(float)),
-                ]
-            )
-        )
-        glob = np.where(labels > 0, labels + self._n, 0)
+        weight = per_label(w)
+        low = ndimage.minimum(vals, of, np.arange(1, n + 1)) if n else np.empty(0)
+        counts = np.bincount(of, minlength=n + 1)[1:].astype(float)
+        self._stats.append(np.stack([weight, per_label(vals), counts, low, per_label(w < 1.0)]))
+        first, last = (np.where(row > 0, row + self._n, 0) for row in (labels[0], labels[-1]))
         if self._last is not None and n:
-            self._pairs.append(_touching(self._last, glob[0]))
+            self._pairs.append(_touching(self._last, first))
         border = np.zeros(n + 1, bool)
         border[labels[0]] = border[labels[-1]] = True
         trace = np.concatenate([[False], (weight >= self._min_weight * (1 - 1e-9)) | border[1:]])
         if trace.any():
-            kept = np.where(trace[labels], glob, 0).astype(np.int32)
-            ids, geoms = _polygons(
-                shapes(
-                    kept, mask=kept > 0, connectivity=8, transform=Affine.translation(0, self._row)
-                )
-            )
+            kept = np.where(trace[labels], labels + self._n, 0).astype(np.int32)
+            rows, cols = np.flatnonzero(kept.any(axis=1)), np.flatnonzero(kept.any(axis=0))
+            sub = kept[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]  # trace only where kept
+            # pixel coordinates, rows counted negative (an identity transform makes GDAL warn)
+            at = Affine(1, 0, int(cols[0]), 0, -1, -(self._row + int(rows[0])))
+            ids, geoms = _polygons(shapes(sub, mask=sub > 0, connectivity=8, transform=at))
             self._labels.append(ids)
             self._pieces.append(geoms)
         self._n += n
         self._row += mask.shape[0]
-        self._last = glob[-1]
+        self._last = last
 
     def finish(self, within: shapely.Geometry | None = None) -> Patches:
         """The patches of every strip given, largest first; ``within`` (grid CRS) clips the
@@ -145,7 +137,7 @@ class PatchTracer:
         ids, geoms = grouped_union(pieces[keep[of]], of[keep[of]])
         if not len(ids):
             return empty
-        t = self._transform
+        t = self._transform * Affine.scale(1, -1)
         geoms = shapely.transform(geoms, lambda xy: np.column_stack(t * (xy[:, 0], xy[:, 1])))
         if within is not None:
             cut = np.bincount(patch, weights=partial)[ids] > 0

@@ -175,7 +175,7 @@ def scan_aoi(
     """Stream the AOI's window; rasterise the AOI and the mine per strip (pixel centres).
 
     Pixels are counted as nodata, saturated (the dtype's top value), cloud-like (bright
-    in every band and spectrally flat), QA cloud (Sentinel-2 SCL classes 3, 8-11);
+    in every band and spectrally flat), QA cloud (Sentinel-2 SCL classes in :data:`.clouds.SCL_CLOUD`);
     green-looking pixels (green above red and blue by 5 %) with NDVI under
     ``green_low_ndvi`` are counted apart: vegetation by colour but not by NIR.
     """

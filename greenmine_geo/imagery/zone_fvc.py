@@ -13,8 +13,11 @@ any image CRS.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -25,7 +28,7 @@ from affine import Affine
 from ..config.settings import FvcSettings
 from ..errors import InputError
 from ..io.gdal import Window, WindowError, from_bounds, window_transform
-from ..io.untrusted import UntrustedRaster
+from ..io.untrusted import UntrustedRaster, open_untrusted
 from .clouds import cloud_test, cloudy, dn_cloud_floor
 from .indices import (
     MIN_SPAN,
@@ -50,9 +53,11 @@ __all__ = [
     "check_measurable",
     "fvc_grid",
     "grid_window",
+    "in_threads",
     "reproject_geoms",
     "scene_calibration",
     "scene_notes",
+    "workers",
     "zone_stats",
 ]
 
@@ -128,6 +133,36 @@ def _is_sentinel2_l2a(raster: UntrustedRaster) -> bool:
     )
 
 
+def workers() -> int:
+    """Cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover - not Linux
+
+
+def in_threads(
+    raster: UntrustedRaster, runs: list[np.ndarray], work: Callable[[UntrustedRaster, Any], None]
+) -> None:
+    """``work(handle, run)`` for each run, each in a thread with its own handle on the image.
+
+    GDAL handles are not shared between threads; GDAL's decoding and numpy release the
+    GIL, so reads and large-array arithmetic use every core. One run is done here, on
+    ``raster``. The first exception of any run is raised once all have ended.
+    """
+    if len(runs) <= 1:
+        for run in runs:
+            work(raster, run)
+        return
+
+    def opened(run: np.ndarray) -> None:
+        with open_untrusted(raster.path, raster.limits) as handle:
+            work(handle, run)
+
+    with ThreadPoolExecutor(len(runs)) as pool:
+        for done in [pool.submit(opened, run) for run in runs]:
+            done.result()
+
+
 #: Pixels of the scene sample that the calibration and end-member percentiles are taken from.
 _SAMPLE_PIXELS = 1 << 20
 
@@ -149,10 +184,17 @@ def scene_calibration(
     """
     ds = raster.dataset
     keys = _band_keys(s)
-    parts: list[np.ndarray] = []
-    for window in _sample_windows(raster, lattice):
-        raw, valid = _read(raster, window, s)
-        parts.append(np.stack([raw[k][valid] for k in keys]))
+    windows = _sample_windows(raster, lattice)
+    parts: list[np.ndarray] = [np.empty((len(keys), 0))] * len(windows)
+
+    def sample_of(handle: UntrustedRaster, run: np.ndarray) -> None:
+        for i in run:
+            raw, valid = _read(handle, windows[i], s)
+            parts[i] = np.stack([raw[k][valid] for k in keys])
+
+    # a lattice of scattered blocks decodes well on every core; strips of a small scene do not
+    runs = np.array_split(np.arange(len(windows)), workers() if len(windows) > 16 else 1)
+    in_threads(raster, runs, sample_of)
     sample = np.concatenate(parts, axis=1)
     step = max(sample.shape[1] // _SAMPLE_PIXELS, 1)  # an even thinning; percentiles need no more
     raw = dict(zip(keys, sample[:, ::step], strict=True))

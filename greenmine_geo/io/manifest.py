@@ -105,7 +105,7 @@ def write_manifest(
         "parameters": dict(parameters),
         "outputs": [
             {"path": Path(p).relative_to(out_dir).as_posix(), "sha256": file_sha256(p)}
-            for p in outputs
+            for p in sorted(outputs, key=lambda p: Path(p).relative_to(out_dir).as_posix())
         ],
     }
     record.update(extra or {})

@@ -3,7 +3,7 @@ it the scene's vegetation-index histogram with the end-members marked, so that a
 choice of bare-ground or vegetation end-member is visible at a glance.
 
 Everything that is the same for every mine on a scene (the histogram panel, the colour
-bar, the axis titles) is drawn once with matplotlib (:class:`GreeningFigures`); each
+bar) is drawn once with matplotlib (:class:`GreeningFigures`); each
 mine's map is then composed onto a copy of that picture as an array (colour lookup,
 nearest-neighbour scaling, outlines and labels with Pillow), a few milliseconds instead
 of matplotlib's ~170 ms per figure.
@@ -11,7 +11,7 @@ of matplotlib's ~170 ms per figure.
 
 from __future__ import annotations
 
-from functools import cache
+import threading
 
 import numpy as np
 import shapely
@@ -38,9 +38,19 @@ _GREENABLE, _PATCH, _INK = (13, 71, 161), (213, 0, 0), (33, 33, 33)
 _LEFT, _BOTTOM, _TOP = 62, 40, 26
 
 
-@cache
+_FONTS = threading.local()  # FreeType faces are not shared between threads
+
+
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """Noto Sans CJK SC (ids and names may be Chinese), else matplotlib's DejaVu Sans."""
+    """Noto Sans CJK SC (ids and names may be Chinese), else matplotlib's DejaVu Sans; one
+    per thread."""
+    fonts = _FONTS.__dict__.setdefault("fonts", {})
+    if (size, bold) not in fonts:
+        fonts[size, bold] = _load_font(size, bold)
+    return fonts[size, bold]
+
+
+def _load_font(size: int, bold: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     path = cjk_font_file(700 if bold else 400)
     if path is not None:
         for index in range(10):  # the .ttc holds JP, KR, SC, … faces
@@ -56,7 +66,8 @@ def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.I
 
 
 class GreeningFigures:
-    """Draws each mine's figure on one scene (image CRS coordinates throughout).
+    """Draws each mine's figure on one scene (image CRS coordinates throughout); ``draw``
+    may be called from several threads at once.
 
     ``index`` names the vegetation index of the histogram.
     """

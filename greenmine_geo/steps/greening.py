@@ -50,10 +50,10 @@ def run(params: GreeningParams, ctx: StepContext) -> GreeningResult:
         scene = scene_calibration(raster, params, in_image)  # type: ignore[arg-type]
         notes += scene_notes(scene)
 
-        figure = GreeningFigures(scene, params.index)
+        figure = GreeningFigures(scene, params.index) if params.figures else None
 
         def draw(m: MineGreening, greenable_in_image: shapely.Geometry) -> None:
-            assert m.fvc_grid is not None and m.grid_transform is not None
+            assert figure and m.fvc_grid is not None and m.grid_transform is not None
             patches = m.patches.geometry if m.patches is not None else np.empty(0, object)
             title = (
                 f"{m.mine_id}: cover {m.coverage_pct:.1f} %, {m.bare_patches} bare patches, "

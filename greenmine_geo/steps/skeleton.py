@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -86,6 +87,8 @@ class StepContext:
     facts: dict[str, Any] = field(default_factory=dict)
     manifest: bool = True
     _out: OutputDir = field(init=False, repr=False)
+    #: held while recording a written file: steps may write from several threads
+    _writing: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.out_dir = Path(self.out_dir)
@@ -218,14 +221,16 @@ class StepContext:
         """Before the first file is written: the directory is locked for this run, and what
         the previous run left there is removed (its manifest first; see
         :class:`~greenmine_geo.io.outdir.OutputDir`). Once; later calls do nothing."""
-        self._out.open()
+        with self._writing:
+            self._out.open()
 
     def wrote(self, paths: Sequence[Path]) -> list[Path]:
         """Record files written into the output directory (by this process or its workers)."""
         self.begin()
-        for path in paths:
-            self._out.record(path)
-            self.outputs.append(Path(path))
+        with self._writing:
+            for path in paths:
+                self._out.record(path)
+                self.outputs.append(Path(path))
         return list(paths)
 
     def write_figure(self, fig: Figure | Image.Image, name: str, dpi: float | None = None) -> str:
