@@ -183,7 +183,7 @@ def _add_strip(
     w_zone = coverage_fraction(greenable, grid.transform, grid.cover.shape)
     sums.add(grid, w_zone, coverage_fraction(ring, grid.transform, grid.cover.shape), s)
     bare = grid.usable & (w_zone >= 0.5) & (grid.cover < s.bare_fvc)
-    tracer.add(bare, w_zone, np.nan_to_num(grid.cover))
+    tracer.add(bare, w_zone, grid.cover)  # bare pixels are valid: their FVC is finite
 
 
 def indicator6(

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 
 #: Drivers never registered: they follow references inside a file to other files, to
@@ -76,11 +77,17 @@ with _quiet_registration():
     import pyogrio  # noqa: F401, E402 - registered here, after GDAL_SKIP is set
     import rasterio  # noqa: E402
 from rasterio.enums import MaskFlags, Resampling  # noqa: E402
-from rasterio.errors import RasterioError, WindowError  # noqa: E402
+from rasterio.errors import NotGeoreferencedWarning, RasterioError, WindowError  # noqa: E402
 from rasterio.features import geometry_mask, shapes  # noqa: E402
 from rasterio.warp import reproject  # noqa: E402
 from rasterio.windows import Window, from_bounds  # noqa: E402
 from rasterio.windows import transform as window_transform  # noqa: E402
+
+# rasterio.features.shapes traces through an in-memory mask dataset that has no
+# geotransform and hides the warning about it with warnings.catch_warnings, which is not
+# thread-safe: with patches traced in two threads it leaks. Georeferencing of inputs is
+# checked explicitly (imagery/scan.py, zone_fvc.check_measurable), never by this warning.
+warnings.filterwarnings("ignore", category=NotGeoreferencedWarning, module=r"rasterio\.features")
 
 __all__ = [
     "HARDENED_AT_IMPORT",
