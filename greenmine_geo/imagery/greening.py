@@ -136,7 +136,7 @@ def measure_mine(
     strips = FvcStrips(raster, scene, [greenable, ring], s)
     t = strips.transform
     # the greenable area in pixels: Σ of its exact coverage fractions on the grid
-    pixel_m2 = greenable_area_m2 / (shapely.area(greenable) / abs(t.a * t.e - t.b * t.d))
+    pixel_m2 = greenable_area_m2 / (shapely.area(greenable) / abs(t.determinant))
     tracer = PatchTracer(t, pixel_m2, s.min_patch_m2)
     sums = ZoneSums()
     step = max(1, -(-max(strips.shape) // PREVIEW_PIXELS))
@@ -252,7 +252,7 @@ def measure_mines(
             m.fvc_grid = None
             measured[i] = m
 
-    res = abs(raster.dataset.transform.a * raster.dataset.transform.e)
+    res = abs(raster.dataset.transform.determinant)  # a pixel's area in the image CRS
     pixels = float(shapely.area(r_img).sum() + shapely.area(g_img).sum()) / max(res, 1e-300)
     threads = min(workers(), n) if pixels >= PARALLEL_PIXELS else 1
     in_threads(raster, np.array_split(np.argsort(top, kind="stable"), max(threads, 1)), run)

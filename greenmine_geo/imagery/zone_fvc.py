@@ -146,20 +146,20 @@ def in_threads(
     """``work(handle, run)`` for each run, each in a thread with its own handle on the image.
 
     GDAL handles are not shared between threads; GDAL's decoding and numpy release the
-    GIL, so reads and large-array arithmetic use every core. One run is done here, on
-    ``raster``. The first exception of any run is raised once all have ended.
+    GIL, so reads and large-array arithmetic use every core. The first run is done here,
+    on ``raster``; an exception of any run is raised once all have ended.
     """
-    if len(runs) <= 1:
-        for run in runs:
-            work(raster, run)
+    if not runs:
         return
 
     def opened(run: np.ndarray) -> None:
         with open_untrusted(raster.path, raster.limits) as handle:
             work(handle, run)
 
-    with ThreadPoolExecutor(len(runs)) as pool:
-        for done in [pool.submit(opened, run) for run in runs]:
+    with ThreadPoolExecutor(max(len(runs) - 1, 1)) as pool:
+        others = [pool.submit(opened, run) for run in runs[1:]]
+        work(raster, runs[0])
+        for done in others:
             done.result()
 
 
@@ -385,12 +385,11 @@ class FvcStrips:
         self.window = grid_window(raster, geoms)
         self.transform = window_transform(self.window, raster.dataset.transform)
         self.shape = (int(self.window.height), int(self.window.width))
-        ds = raster.dataset
-        row_bytes = self.shape[1] * len(_band_keys(s)) * np.dtype(ds.dtypes[0]).itemsize
+        itemsize = np.dtype(raster.dataset.dtypes[0]).itemsize
         budget = STRIP_PIXELS if max_pixels is None else max_pixels
-        rows = min(budget // self.shape[1], raster.limits.window_bytes // row_bytes)
-        block_h = ds.block_shapes[0][0] if ds.block_shapes else 1
-        self.rows = max(rows // block_h * block_h if rows >= block_h else rows, 1)
+        self.rows = raster.strip_rows(
+            self.shape[1] * len(_band_keys(s)) * itemsize, budget // self.shape[1]
+        )
 
     def __iter__(self) -> Iterator[tuple[int, FvcGrid]]:
         """(first row in the grid, FVC of the strip)."""

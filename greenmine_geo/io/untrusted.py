@@ -200,13 +200,18 @@ class UntrustedRaster:
         Strips hold whole rows of blocks where that fits, so no block is decoded twice.
         """
         ds = self.dataset
-        row_bytes = ds.width * ds.count * np.dtype(ds.dtypes[0]).itemsize
-        block_h = ds.block_shapes[0][0] if ds.block_shapes else 1
-        rows = max(int(self.limits.window_bytes // max(row_bytes, 1)), 1)
-        if rows >= block_h:
-            rows = rows // block_h * block_h
+        rows = self.strip_rows(ds.width * ds.count * np.dtype(ds.dtypes[0]).itemsize)
         for top in range(0, ds.height, rows):
             yield Window(0, top, ds.width, min(rows, ds.height - top))
+
+    def strip_rows(self, row_bytes: int, max_rows: int | None = None) -> int:
+        """Rows of a strip whose rows decode to ``row_bytes`` each: within the window limit
+        (and ``max_rows``), whole rows of blocks where that fits, at least 1."""
+        rows = int(self.limits.window_bytes // max(row_bytes, 1))
+        if max_rows is not None:
+            rows = min(rows, max_rows)
+        block_h = self.dataset.block_shapes[0][0] if self.dataset.block_shapes else 1
+        return max(rows // block_h * block_h if rows >= block_h else rows, 1)
 
     def read(self, window: Window, bands: list[int] | None = None) -> np.ndarray:
         """Read a window (bounded by :attr:`Limits.window_bytes`) as a (bands, rows, cols) array."""
