@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+from affine import Affine
 from rasterio.transform import from_origin
 
 from conftest import E0, N0, gk_box, layer, write
@@ -41,8 +42,9 @@ def write_image(
     compress: str = "deflate",
     colorinterp: list | None = None,
     nodata: float | None = None,
+    transform: Affine | None = None,
 ) -> Path:
-    """A tiled GeoTIFF whose top-left corner is (E0 + x0, N0 + y0)."""
+    """A tiled GeoTIFF whose top-left corner is (E0 + x0, N0 + y0), or on ``transform``."""
     bands, h, w = data.shape
     profile = {
         "driver": "GTiff",
@@ -50,7 +52,7 @@ def write_image(
         "height": h,
         "count": bands,
         "dtype": data.dtype.name,
-        "transform": from_origin(E0 + x0, N0 + y0, pixel, pixel),
+        "transform": transform or from_origin(E0 + x0, N0 + y0, pixel, pixel),
         "tiled": True,
         "blockxsize": 256,
         "blockysize": 256,

@@ -139,7 +139,7 @@ def _to_geographic(data: np.ndarray, transform, crs: str):  # noqa: ANN001 - Aff
     dw, dh = int(np.ceil((max(lon) - min(lon)) / res)), int(np.ceil((max(lat) - min(lat)) / res))
     cols, rows = np.meshgrid(np.arange(dw) + 0.5, np.arange(dh) + 0.5)
     x, y = Transformer.from_crs(crs, "EPSG:4525", always_xy=True).transform(*(dst_t * (cols, rows)))
-    c, r = ~transform * (x, y)
+    c, r = ~transform @ (x, y)
     c, r = np.floor(c).astype(int), np.floor(r).astype(int)
     inside = (c >= 0) & (c < w) & (r >= 0) & (r < h)
     out = np.zeros((data.shape[0], dh, dw), data.dtype)

@@ -21,11 +21,11 @@ GREENABLE = shapely.box(37_450_100, 4_459_100, 37_450_700, 4_459_700)
 PATCH = shapely.box(37_450_450, 4_459_200, 37_450_650, 4_459_400)
 
 
-def scene() -> Scene:
+def scene(crs: str = "EPSG:4525") -> Scene:
     counts = np.zeros(HISTOGRAM_EDGES.size - 1, int)
     counts[[100, 180]] = 5000
     return Scene(
-        pyproj.CRS("EPSG:4525"),
+        pyproj.CRS(crs),
         False,
         calibration(np.dtype("float32"), sentinel2_offset=False, nir=np.array([0.3])),
         EndMembers(0.05, 0.8, "scene percentiles", False),
@@ -77,6 +77,59 @@ def test_outline_and_number(picture):
     assert top == pytest.approx(g_top + 400 * scale, abs=4)
     assert bottom == pytest.approx(g_top + 600 * scale, abs=4)
     assert red[top + 10 : bottom - 10, left + 10 : right - 10].any()  # the number's disc
+
+
+def _draw(fvc, transform, crs="EPSG:4525", greenable=GREENABLE, patches=(PATCH,)):
+    figures = GreeningFigures(scene(crs), "ndvi")
+    image = figures.draw(fvc, transform, greenable, np.array(patches, dtype=object), "M1")
+    return np.asarray(image.convert("RGB"))[:600, :520]
+
+
+_X0, _Y0 = TRANSFORM.c, TRANSFORM.f
+
+
+@pytest.mark.parametrize(
+    ("fvc", "transform"),
+    [
+        (FVC[::-1], Affine(10, 0, _X0, 0, 10, _Y0 - 1000)),  # south-up
+        (FVC[:, ::-1], Affine(-10, 0, _X0 + 800, 0, -10, _Y0)),  # east-to-west
+        (FVC[::-1].T, Affine(0, 10, _X0, 10, 0, _Y0 - 1000)),  # rotated 90°: a = e = 0
+    ],
+    ids=["south-up", "east-to-west", "rotated-90"],
+)
+def test_a_grid_stored_another_way_round_draws_the_same_map(fvc, transform):
+    want, got = _draw(FVC, TRANSFORM), _draw(fvc, transform)
+    differs = (np.abs(want.astype(int) - got.astype(int)) > 40).any(axis=-1)
+    assert differs.mean() < 0.002  # the same picture but for a pixel's rounding here and there
+
+
+def test_a_rotated_grid_is_drawn_registered_with_the_outlines():
+    # a grid rotated 30°, FVC 1 on pixels whose centre is inside the greenable area and 0
+    # outside: inside the drawn outline is green, just outside it bare
+    centre = Affine.translation(_X0 + 400, _Y0 - 600)
+    t = centre @ Affine.rotation(30) @ Affine.scale(5, -5) @ Affine.translation(-110, -110)
+    rows, cols = np.mgrid[0:220, 0:220]
+    x, y = t @ (cols + 0.5, rows + 0.5)
+    inside = shapely.contains_xy(GREENABLE, x, y)
+    picture = _draw(inside.astype(np.float32), t, patches=())
+    blue = near(picture, (13, 71, 161), 30)
+    top, bottom, left, right = box_of(blue)
+    middle = (top + bottom) // 2, (left + right) // 2
+    assert near(picture[middle[0] - 5 : middle[0] + 5, left + 4 : right - 3], _LUT[255]).all()
+    assert near(picture[middle[0] - 5 : middle[0] + 5, left - 6 : left - 3], _LUT[0]).all()
+    assert near(picture[middle[0] - 5 : middle[0] + 5, right + 3 : right + 6], _LUT[0]).all()
+    assert near(picture[top - 6 : top - 3, middle[1] - 5 : middle[1] + 5], _LUT[0]).all()
+    assert near(picture[bottom + 3 : bottom + 6, middle[1] - 5 : middle[1] + 5], _LUT[0]).all()
+
+
+def test_a_geographic_grid_is_drawn_at_its_ground_shape():
+    # 80 × 80 pixels of 0.0001° at 41.3° N: 6.7 km east-west for every 9 km north-south
+    fvc = np.ones((80, 80), np.float32)
+    t = Affine(0.0001, 0, 110.0, 0, -0.0001, 41.304)
+    box = shapely.box(110.001, 41.298, 110.007, 41.303)
+    picture = _draw(fvc, t, crs="EPSG:4490", greenable=box, patches=())
+    top, bottom, left, right = box_of(near(picture, _LUT[255]))
+    assert (right - left) / (bottom - top) == pytest.approx(np.cos(np.radians(41.3)), rel=0.02)
 
 
 def test_histogram_marks_the_end_members():

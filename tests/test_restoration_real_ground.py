@@ -148,3 +148,45 @@ def test_a_wet_year_leaves_the_recovery_ratio_steady(tmp_path):
     a = series[series.zone_id == "A"]
     assert a.fvc_mean.to_numpy() == pytest.approx([0.25, 0.25, 0.375, 0.25], abs=0.04)
     assert a.recovery_ratio.to_numpy() == pytest.approx([0.5] * 4, abs=0.06)
+
+
+def test_zones_and_bands_beyond_one_read_are_measured_in_strips(tmp_path, monkeypatch):
+    # the reader's window limit lowered to 48 KiB (a dozen image rows): every zone, ring
+    # and 越界 band is read in strips, with the answers of one grid
+    import dataclasses
+
+    from greenmine_geo.crs import EQUAL_AREA
+    from greenmine_geo.io import untrusted
+
+    images = [
+        (date(y, 7, 15), _image(tmp_path / f"{y}.tif", y, f))
+        for y, f in zip(YEARS[:3], A_COVER[:3], strict=True)
+    ]
+    images.append((date(2023, 8, 15), _image(tmp_path / "geo.tif", 2023, 0.4, crs="EPSG:4490")))
+    mines = write(layer([gk_box(*MINE)], mine_id=["M1"]), tmp_path / "mine.gpkg")
+    (tmp_path / "one").mkdir(), (tmp_path / "strips").mkdir()
+    want, want_summary, want_out = _run(
+        tmp_path / "one", images, mines=mines, mine_id_field="mine_id"
+    )
+
+    @dataclasses.dataclass(frozen=True)
+    class Small(untrusted.Limits):
+        window_bytes: int = 48 * 2**10
+
+    monkeypatch.setattr(untrusted, "Limits", Small)
+    got, got_summary, got_out = _run(
+        tmp_path / "strips", images, mines=mines, mine_id_field="mine_id"
+    )
+    pd.testing.assert_frame_equal(got, want, rtol=1e-9)
+    pd.testing.assert_frame_equal(got_summary, want_summary, rtol=1e-9)
+    layers = [
+        gpd.read_file(o / "outside_disturbance.gpkg", layer="outside_disturbance")
+        for o in (got_out, want_out)
+    ]
+    assert len(layers[1]) == 1 and layers[0].is_valid.all()
+    pd.testing.assert_frame_equal(
+        layers[0].drop(columns="geometry"), layers[1].drop(columns="geometry")
+    )
+    assert (
+        layers[0].symmetric_difference(layers[1], align=False).to_crs(EQUAL_AREA).area.max() < 1e-3
+    )

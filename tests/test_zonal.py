@@ -9,12 +9,12 @@ from greenmine_geo.imagery.zonal import coverage_fraction
 
 
 def _geos_coverage(geom, tr, shape):
-    """The slow reference: each pixel as a box, intersected with the polygon by GEOS."""
+    """The slow reference: each pixel as its quadrilateral, intersected with the polygon by GEOS."""
     rows, cols = np.indices(shape)
-    corners = [tr * (cols + dc, rows + dr) for dc in (0, 1) for dr in (0, 1)]
-    xs, ys = np.array([c[0] for c in corners]), np.array([c[1] for c in corners])
-    boxes = shapely.box(xs.min(0), ys.min(0), xs.max(0), ys.max(0))
-    return shapely.area(shapely.intersection(boxes, geom)) / abs(tr.a * tr.e)
+    corners = [tr @ (cols + dc, rows + dr) for dc, dr in ((0, 0), (1, 0), (1, 1), (0, 1))]
+    ring = np.stack([np.stack(c, axis=-1) for c in corners], axis=-2)  # (rows, cols, 4, 2)
+    pixels = shapely.polygons(ring)
+    return shapely.area(shapely.intersection(pixels, geom)) / abs(tr.determinant)
 
 
 def _random_polygons(n):
@@ -31,8 +31,15 @@ def _random_polygons(n):
 
 @pytest.mark.parametrize(
     "tr",
-    [Affine(10, 0, 0, 0, -10, 300), Affine(7.5, 0, -20, 0, 7.5, -30)],
-    ids=["north-up", "south-up"],
+    [
+        Affine(10, 0, 0, 0, -10, 300),
+        Affine(7.5, 0, -20, 0, 7.5, -30),
+        Affine(-8, 0, 330, 0, -8, 310),
+        Affine(0, 8, -10, 8, 0, -10),
+        # rotated 30°: the grid's CRS bounding box holds polygon parts that are off the grid
+        Affine.translation(60, -40) @ Affine.rotation(30) @ Affine.scale(8, 8),
+    ],
+    ids=["north-up", "south-up", "east-to-west", "rotated-90", "rotated-30"],
 )
 def test_weights_equal_pixel_polygon_intersections(tr):
     shape = (40, 42)

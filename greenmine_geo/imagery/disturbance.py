@@ -9,11 +9,14 @@ their area, the first date from which they stay bare, and their distance from
 the boundary. They are leads for field verification, never proof of a violation.
 
 All dates are brought onto one grid per mine (the finest image's pixel grid,
-nearest-neighbour), since the images may differ in CRS and resolution.
+nearest-neighbour), since the images may differ in CRS and resolution. The grid is
+processed in full-width strips (every date's FVC of one strip at a time), so the band
+around a 20 km² pit at 1 m is searched in bounded memory.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,18 +29,20 @@ from affine import Affine
 
 from ..config.settings import RestorationSettings
 from ..crs import EQUAL_AREA, geodesic_distance_m
-from ..io.gdal import Resampling, reproject
+from ..io.gdal import Resampling, reproject, window_transform
 from ..io.untrusted import UntrustedRaster
-from .patches import find_patches
+from .patches import PatchTracer
 from .zonal import coverage_fraction
-from .zone_fvc import Scene, fvc_grid, reproject_geoms
+from .zone_fvc import Scene, fvc_grid, grid_window, reproject_geoms, strip_rows
 
 __all__ = [
     "DISTURBANCE_COLUMNS",
     "FINDING",
     "CommonGrid",
     "NewBareGround",
+    "became_bare",
     "common_grid",
+    "fvc_onto",
     "new_bare_ground",
     "onto",
     "outside_disturbance",
@@ -58,18 +63,26 @@ class CommonGrid:
     transform: Affine
     shape: tuple[int, int]
 
+    def strips(self, rows: int) -> Iterator[CommonGrid]:
+        """The grid in full-width strips of at most ``rows`` rows, top to bottom."""
+        for top in range(0, self.shape[0], rows):
+            part = (min(rows, self.shape[0] - top), self.shape[1])
+            yield CommonGrid(self.crs, self.transform @ Affine.translation(0, top), part)
 
-def common_grid(
-    bounds: tuple[float, float, float, float], crs: pyproj.CRS, image_transform: Affine
-) -> CommonGrid:
-    """The image's pixel grid (north-up) clipped to ``bounds`` (in ``crs``), one pixel wider."""
-    a, e = image_transform.a, image_transform.e
-    col0 = np.floor((bounds[0] - image_transform.c) / a)
-    row0 = np.floor((bounds[3] - image_transform.f) / e)
-    cols = int(np.ceil((bounds[2] - bounds[0]) / abs(a))) + 2
-    rows = int(np.ceil((bounds[3] - bounds[1]) / abs(e))) + 2
-    tr = image_transform * Affine.translation(col0, row0)
-    return CommonGrid(crs, tr, (rows, cols))
+    def outline(self, crs: pyproj.CRS) -> shapely.Geometry:
+        """The grid's outline in ``crs``, its edges densified every 16 pixels."""
+        rows, cols = self.shape
+        corners = [self.transform @ c for c in ((0, 0), (cols, 0), (cols, rows), (0, rows))]
+        step = 16 * np.hypot(self.transform.a, self.transform.d)
+        box = shapely.segmentize(shapely.Polygon(corners), step)
+        return reproject_geoms(np.array([box]), self.crs, crs)[0]
+
+
+def common_grid(band: shapely.Geometry, crs: pyproj.CRS, image_transform: Affine) -> CommonGrid:
+    """The pixels of the image grid ``image_transform`` under ``band`` (in ``crs``), one
+    pixel wider; any affine grid (north-up or not)."""
+    w = grid_window(image_transform, [band])
+    return CommonGrid(crs, window_transform(w, image_transform), (int(w.height), int(w.width)))
 
 
 def onto(cover: np.ndarray, transform: Affine, crs: pyproj.CRS, grid: CommonGrid) -> np.ndarray:
@@ -89,6 +102,15 @@ def onto(cover: np.ndarray, transform: Affine, crs: pyproj.CRS, grid: CommonGrid
     return out
 
 
+def fvc_onto(
+    grid: CommonGrid, raster: UntrustedRaster, scene: Scene, s: RestorationSettings
+) -> np.ndarray:
+    """One image's FVC on ``grid`` (NaN = invalid): the image's pixels under the grid,
+    resampled by nearest neighbour."""
+    g = fvc_grid(raster, scene, [grid.outline(scene.crs)], s)
+    return onto(g.cover, g.transform, scene.crs, grid)
+
+
 @dataclass
 class NewBareGround:
     """New bare patches around one mine (largest first); geometry in the grid's CRS."""
@@ -98,9 +120,27 @@ class NewBareGround:
     first_seen: list[date]
 
 
+def became_bare(covers: list[np.ndarray], bare_fvc: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where FVC (one array per date, ascending; NaN = invalid) turned bare and stayed bare,
+    and from which date's index (``len(covers)`` where it did not).
+
+    A pixel became bare when it was not bare on its first valid date and is bare from
+    some date on through every later valid date (invalid dates do not interrupt).
+    """
+    stack = np.stack(covers)  # (dates, rows, cols)
+    valid = np.isfinite(stack)
+    bare = valid & (stack < bare_fvc)
+    first = np.argmax(valid, axis=0)  # first valid observation of each pixel: not bare there
+    was_green = valid.any(axis=0) & ~np.take_along_axis(bare, first[None], axis=0)[0]
+    holds = np.logical_or(bare, ~valid)[::-1].cumprod(axis=0)[::-1].astype(bool)
+    stays_bare = bare & holds
+    became = was_green & stays_bare.any(axis=0)
+    return became, np.where(became, np.argmax(stays_bare, axis=0), len(covers))
+
+
 def new_bare_ground(
     dates: list[date],
-    covers: list[np.ndarray],
+    strips: Iterable[tuple[CommonGrid, list[np.ndarray]]],
     band: shapely.Geometry,
     band_area_m2: float,
     grid: CommonGrid,
@@ -108,36 +148,20 @@ def new_bare_ground(
     bare_fvc: float,
     min_area_m2: float,
 ) -> NewBareGround:
-    """Ground in ``band`` (grid CRS) not bare on its first valid date and bare from some date on.
+    """Ground in ``band`` (grid CRS) that :func:`became_bare`, as patches.
 
-    ``covers`` are FVC arrays on ``grid`` (NaN = invalid), one per date in ``dates``
-    (ascending). A pixel's first-seen date is the first date from which it is bare on
-    every later valid date; a patch's is the earliest of its pixels'. Areas are
-    ellipsoidal m² (``band_area_m2`` / the band's pixel count per pixel).
+    ``strips``: full-width strips of ``grid``, top to bottom, each with its FVC arrays
+    (NaN = invalid), one per date in ``dates`` (ascending); only one strip is held at a
+    time. A patch's first-seen date is the earliest of its pixels'. Areas are
+    ellipsoidal m² (``band_area_m2`` over the band's exact pixel count, per pixel).
     """
-    stack = np.stack(covers)  # (dates, rows, cols)
-    valid = np.isfinite(stack)
-    bare = valid & (stack < bare_fvc)
-    # first valid observation of each pixel: not bare there
-    first = np.argmax(valid, axis=0)
-    seen = valid.any(axis=0)
-    was_green = seen & ~np.take_along_axis(bare, first[None], axis=0)[0]
-    # bare on this date and on every later valid date (invalid dates do not interrupt)
-    holds = np.logical_or(bare, ~valid)[::-1].cumprod(axis=0)[::-1].astype(bool)
-    stays_bare = bare & holds
-    became = was_green & stays_bare.any(axis=0)
-    first_seen = np.where(became, np.argmax(stays_bare, axis=0), len(dates))
-    weights = coverage_fraction(band, grid.transform, grid.shape)
-    pixel_m2 = band_area_m2 / max(float(weights.sum()), 1e-12)
-    found = find_patches(
-        became & (weights >= 0.5),
-        weights,
-        grid.transform,
-        pixel_m2,
-        min_area_m2,
-        within=band,
-        values=first_seen,
-    )
+    band_pixels = float(shapely.area(band)) / abs(grid.transform.determinant)
+    tracer = PatchTracer(grid.transform, band_area_m2 / max(band_pixels, 1e-12), min_area_m2)
+    for strip, covers in strips:
+        became, first_seen = became_bare(covers, bare_fvc)
+        weights = coverage_fraction(band, strip.transform, strip.shape)
+        tracer.add(became & (weights >= 0.5), weights, first_seen)
+    found = tracer.finish(within=band)
     earliest = [dates[int(i)] for i in found.minimum]
     return NewBareGround(found.geometry, found.area_m2, earliest)
 
@@ -166,21 +190,21 @@ def outside_disturbance(
     ``taken`` (land that is not undisturbed: mines, zones, non-greenable) in EQUAL_AREA.
     Returns one row per patch (:data:`DISTURBANCE_COLUMNS`), geometry in EQUAL_AREA.
     """
-    finest = min(images, key=lambda r: abs(r[1].dataset.transform.a * r[1].dataset.transform.e))
+    finest = min(images, key=lambda r: abs(r[1].dataset.transform.determinant))
     grid_crs, grid_tr = finest[2].crs, finest[1].dataset.transform
     bands = shapely.difference(shapely.buffer(mine_geoms, s.band_m), shapely.union_all(taken))
     in_grid = reproject_geoms(bands, EQUAL_AREA, grid_crs)
-    per_image = [reproject_geoms(bands, EQUAL_AREA, scene.crs) for _, _, scene in images]
     frames = []
     for i, mid in enumerate(mine_ids):
-        grid = common_grid(shapely.bounds(in_grid[i]), grid_crs, grid_tr)
-        covers = []
-        for (_, raster, scene), band in zip(images, per_image, strict=True):
-            g = fvc_grid(raster, scene, [band[i]], s)
-            covers.append(onto(g.cover, g.transform, scene.crs, grid))
+        grid = common_grid(in_grid[i], grid_crs, grid_tr)
+        rows = strip_rows(finest[1], grid.shape[1], s)  # every date's strip in memory at once
+        strips = (
+            (strip, [fvc_onto(strip, raster, scene, s) for _, raster, scene in images])
+            for strip in grid.strips(max(rows // len(images), 1))
+        )
         found = new_bare_ground(
             [d for d, _, _ in images],
-            covers,
+            strips,
             in_grid[i],
             float(shapely.area(bands[i])),
             grid,

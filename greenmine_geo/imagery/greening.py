@@ -164,7 +164,7 @@ def measure_mine(
     result.indicator6_score, result.indicator6_reason = indicator6(
         result.coverage_pct, result.patches.area_m2, s
     )
-    result.fvc_grid, result.grid_transform = np.concatenate(preview), t * Affine.scale(step)
+    result.fvc_grid, result.grid_transform = np.concatenate(preview), t @ Affine.scale(step)
     return result
 
 
@@ -241,7 +241,8 @@ def measure_mines(
     areas = shapely.area(greenable)
     in_image = reproject_geoms(np.concatenate([greenable, rings]), EQUAL_AREA, scene.crs)
     g_img, r_img = in_image[:n], in_image[n:]
-    top = -shapely.bounds(r_img)[:, 3] * np.sign(raster.dataset.transform.e or -1)
+    # the image row of each mine's centre: visited in that order
+    _, row = ~raster.dataset.transform @ tuple(shapely.get_coordinates(shapely.centroid(r_img)).T)
     measured: list[MineGreening | None] = [None] * n
 
     def run(handle: UntrustedRaster, order: np.ndarray) -> None:
@@ -255,7 +256,7 @@ def measure_mines(
     res = abs(raster.dataset.transform.determinant)  # a pixel's area in the image CRS
     pixels = float(shapely.area(r_img).sum() + shapely.area(g_img).sum()) / max(res, 1e-300)
     threads = min(workers(), n) if pixels >= PARALLEL_PIXELS else 1
-    in_threads(raster, np.array_split(np.argsort(top, kind="stable"), max(threads, 1)), run)
+    in_threads(raster, np.array_split(np.argsort(row, kind="stable"), max(threads, 1)), run)
     return [m for m in measured if m is not None]
 
 

@@ -27,14 +27,14 @@ from scipy.sparse.csgraph import connected_components
 from ..geometry import grouped_union
 from ..io.gdal import shapes
 
-__all__ = ["PatchTracer", "Patches", "find_patches"]
+__all__ = ["PatchTracer", "Patches"]
 
 _EIGHT = np.ones((3, 3), bool)
 
 
 @dataclass
 class Patches:
-    """Patches of at least the minimum area, largest first.
+    """Patches of at least the minimum area, largest first (equal areas: north-west first).
 
     ``geometry``: polygons in the grid's CRS (clipped to ``within`` where given);
     ``area_m2``: each one's area (Σ of its pixels' weights × the pixel area);
@@ -137,12 +137,18 @@ class PatchTracer:
         ids, geoms = grouped_union(pieces[keep[of]], of[keep[of]])
         if not len(ids):
             return empty
-        t = self._transform * Affine.scale(1, -1)
-        geoms = shapely.transform(geoms, lambda xy: np.column_stack(t * (xy[:, 0], xy[:, 1])))
+        # pixels meeting only at a corner make self-touching rings: valid polygons of the
+        # same area, repaired in pixel space where the corners are exact integers
+        bad = ~shapely.is_valid(geoms)
+        geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
+        t = self._transform @ Affine.scale(1, -1)
+        geoms = shapely.transform(geoms, lambda xy: np.column_stack(t @ (xy[:, 0], xy[:, 1])))
         if within is not None:
             cut = np.bincount(patch, weights=partial)[ids] > 0
             geoms[cut] = shapely.intersection(geoms[cut], within)
-        order = np.argsort(-area[ids], kind="stable")
+        # largest first; patches of equal area from the north-west, however the grid runs
+        cx, cy = shapely.get_coordinates(shapely.centroid(geoms)).T
+        order = np.lexsort((cx, -cy, -area[ids]))
         mean = lowest = np.full(len(ids), np.nan)
         if self._has_values:
             mean = np.bincount(patch, weights=total)[ids] / np.bincount(patch, weights=count)[ids]
@@ -159,26 +165,6 @@ def _touching(above: np.ndarray, below: np.ndarray) -> np.ndarray:
         both = (a > 0) & (b > 0)
         pairs.append(np.stack([a[both], b[both]]))
     return np.unique(np.concatenate(pairs, axis=1), axis=1)
-
-
-def find_patches(
-    mask: np.ndarray,
-    weights: np.ndarray,
-    transform: Affine,
-    pixel_m2: float,
-    min_area_m2: float,
-    within: shapely.Geometry | None = None,
-    values: np.ndarray | None = None,
-) -> Patches:
-    """Connected groups of ``mask`` pixels (one grid) whose area is at least ``min_area_m2``.
-
-    ``weights`` (0-1) is each pixel's share inside the area of interest, so a
-    patch's area is that of its pixels clipped to it; ``within`` (grid CRS)
-    clips the polygons of patches that have a partly covered pixel.
-    """
-    tracer = PatchTracer(transform, pixel_m2, min_area_m2)
-    tracer.add(mask, weights, values)
-    return tracer.finish(within)
 
 
 def _polygons(traced: Iterable[tuple[dict, float]]) -> tuple[np.ndarray, np.ndarray]:

@@ -28,7 +28,7 @@ from ..io.vector import read_layer
 from ..layers import RestorationZones
 from ..types import StepResult, ZoneStatus
 from .restoration import progress
-from .zone_fvc import Scene, fvc_grid, reproject_geoms, zone_stats
+from .zone_fvc import Scene, reproject_geoms, zone_stats
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -85,7 +85,7 @@ def zone_rows(
     rows = []
     for i in range(n):
         zone, ring = in_image[i], in_image[n + i]
-        st = zone_stats(fvc_grid(raster, scene, [zone, ring], s), zone, ring, float(areas[i]), s)
+        st = zone_stats(raster, scene, zone, ring, float(areas[i]), s)
         valid_pct = 100 * st.valid_share
         included = valid_pct >= s.min_valid_pct and math.isfinite(st.fvc_mean)
         rows.append(

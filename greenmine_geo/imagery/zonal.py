@@ -65,16 +65,17 @@ def coverage_fraction(
     out = np.zeros(shape, np.float32)
     if geom.is_empty or rows == 0 or cols == 0:
         return out
-    # exteriors one way, holes the other, so that holes subtract
-    geom = shapely.orient_polygons(shapely.clip_by_rect(geom, *_grid_bounds(transform, shape)))
-    parts = shapely.get_parts(geom)
-    parts = parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]
-    coords, ring = shapely.get_coordinates(shapely.get_rings(parts), return_index=True)
-    if coords.shape[0] < 2:
-        return out
+    # to pixel coordinates (column u, row v) and cut to the grid there, which holds for
+    # every affine grid; exteriors one way, holes the other, so that holes subtract
     inv = ~transform
-    u = inv.a * coords[:, 0] + inv.b * coords[:, 1] + inv.c
-    v = inv.d * coords[:, 0] + inv.e * coords[:, 1] + inv.f
+    pixel = shapely.transform(geom, lambda xy: np.column_stack(inv @ (xy[:, 0], xy[:, 1])))
+    pixel = shapely.orient_polygons(shapely.clip_by_rect(pixel, 0, 0, cols, rows))
+    parts = shapely.get_parts(pixel)
+    parts = parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON]
+    uv, ring = shapely.get_coordinates(shapely.get_rings(parts), return_index=True)
+    if uv.shape[0] < 2:
+        return out
+    u, v = uv[:, 0], uv[:, 1]
     same = ring[1:] == ring[:-1]  # consecutive vertices of one (closed) ring make an edge
     u0, u1, v0, v1 = u[:-1][same], u[1:][same], v[:-1][same], v[1:][same]
     cuts = _pieces(u0, u1, v0, v1)
@@ -97,10 +98,3 @@ def coverage_fraction(
         part = -part
     out[r_lo : r_lo + h, c_lo : c_lo + w] = np.clip(part, 0.0, 1.0)
     return out
-
-
-def _grid_bounds(transform: Affine, shape: tuple[int, int]) -> tuple[float, float, float, float]:
-    """(xmin, ymin, xmax, ymax) of a grid in its CRS."""
-    rows, cols = shape
-    xs, ys = zip(*(transform * (c, r) for c in (0, cols) for r in (0, rows)), strict=True)
-    return min(xs), min(ys), max(xs), max(ys)

@@ -27,8 +27,8 @@ from affine import Affine
 
 from ..config.settings import FvcSettings
 from ..errors import InputError
-from ..io.gdal import Window, WindowError, from_bounds, window_transform
-from ..io.untrusted import UntrustedRaster, open_untrusted
+from ..io.gdal import Window, WindowError, window_transform
+from ..io.untrusted import UntrustedRaster
 from .clouds import cloud_test, cloudy, dn_cloud_floor
 from .indices import (
     MIN_SPAN,
@@ -57,6 +57,7 @@ __all__ = [
     "reproject_geoms",
     "scene_calibration",
     "scene_notes",
+    "strip_rows",
     "workers",
     "zone_stats",
 ]
@@ -153,7 +154,7 @@ def in_threads(
         return
 
     def opened(run: np.ndarray) -> None:
-        with open_untrusted(raster.path, raster.limits) as handle:
+        with raster.reopen() as handle:
             work(handle, run)
 
     with ThreadPoolExecutor(max(len(runs) - 1, 1)) as pool:
@@ -279,12 +280,7 @@ def _median_vi(
     """Median VI of the clear pixels at least half inside ``area`` (image CRS), and their count."""
     ds = raster.dataset
     try:
-        window = (
-            from_bounds(*area.bounds, transform=ds.transform)
-            .round_offsets(op="floor")
-            .round_lengths(op="ceil")
-            .intersection(Window(0, 0, ds.width, ds.height))
-        )
+        window = grid_window(ds.transform, [area]).intersection(Window(0, 0, ds.width, ds.height))
     except WindowError:
         window = None
     if window is None or window.width < 1 or window.height < 1:
@@ -318,17 +314,20 @@ class FvcGrid:
         return np.isfinite(self.cover)
 
 
-def grid_window(raster: UntrustedRaster, geoms: list[shapely.Geometry]) -> Window:
-    """The image's pixel grid over the bounds of ``geoms`` (image CRS), one pixel wider.
+def grid_window(transform: Affine, geoms: list[shapely.Geometry]) -> Window:
+    """The pixels of the grid ``transform`` under ``geoms`` (its CRS): their bounds in pixel
+    space, one pixel wider.
 
-    It may reach beyond the image; those pixels read as NaN.
+    Taken in pixel space, so it holds for every affine grid (south-up, east-to-west,
+    rotated). It may reach beyond the image; those pixels read as NaN.
     """
-    grid = (
-        from_bounds(*shapely.union_all(geoms).bounds, transform=raster.dataset.transform)
-        .round_offsets(op="floor")
-        .round_lengths(op="ceil")
-    )
-    return Window(grid.col_off, grid.row_off, grid.width + 1, grid.height + 1)
+    xy = shapely.get_coordinates(shapely.boundary(np.asarray(geoms, dtype=object)))
+    if not len(xy):
+        return Window(0, 0, 0, 0)
+    col, row = ~transform @ (xy[:, 0], xy[:, 1])
+    c0, r0 = int(np.floor(col.min())), int(np.floor(row.min()))
+    c1, r1 = int(np.ceil(col.max())), int(np.ceil(row.max()))
+    return Window(c0, r0, c1 - c0 + 1, r1 - r0 + 1)
 
 
 def _fvc_on(raster: UntrustedRaster, scene: Scene, grid: Window, s: FvcSettings) -> FvcGrid:
@@ -352,17 +351,28 @@ def _fvc_on(raster: UntrustedRaster, scene: Scene, grid: Window, s: FvcSettings)
 def fvc_grid(
     raster: UntrustedRaster, scene: Scene, geoms: list[shapely.Geometry], s: FvcSettings
 ) -> FvcGrid:
-    """FVC on the image's pixel grid over the bounds of ``geoms`` (image CRS), one pixel wider.
+    """FVC on the image's pixels under ``geoms`` (image CRS), one pixel wider.
 
     Parts of the grid off the image, nodata and cloud stay NaN; each block is decoded
     once. The grid must fit one read (:class:`FvcStrips` measures larger areas).
     """
-    return _fvc_on(raster, scene, grid_window(raster, geoms), s)
+    return _fvc_on(raster, scene, grid_window(raster.dataset.transform, geoms), s)
 
 
 #: Pixels of one strip of :class:`FvcStrips` (also bounded by the reader's window limit):
 #: a strip's reads, FVC and exact weights take about 80 bytes a pixel, ~80 MiB at a time.
 STRIP_PIXELS = 1 << 20
+
+
+def strip_rows(
+    raster: UntrustedRaster, cols: int, s: FvcSettings, max_pixels: int | None = None
+) -> int:
+    """Rows of a strip ``cols`` wide of the image: at most ``max_pixels`` (default
+    :data:`STRIP_PIXELS`) and one bounded read of the bands ``s`` names, whole rows of the
+    image's blocks where that fits, at least 1."""
+    itemsize = np.dtype(raster.dataset.dtypes[0]).itemsize
+    budget = STRIP_PIXELS if max_pixels is None else max_pixels
+    return raster.strip_rows(cols * len(_band_keys(s)) * itemsize, budget // max(cols, 1))
 
 
 class FvcStrips:
@@ -382,14 +392,10 @@ class FvcStrips:
         max_pixels: int | None = None,
     ) -> None:
         self._raster, self._scene, self._s = raster, scene, s
-        self.window = grid_window(raster, geoms)
+        self.window = grid_window(raster.dataset.transform, geoms)
         self.transform = window_transform(self.window, raster.dataset.transform)
         self.shape = (int(self.window.height), int(self.window.width))
-        itemsize = np.dtype(raster.dataset.dtypes[0]).itemsize
-        budget = STRIP_PIXELS if max_pixels is None else max_pixels
-        self.rows = raster.strip_rows(
-            self.shape[1] * len(_band_keys(s)) * itemsize, budget // self.shape[1]
-        )
+        self.rows = strip_rows(raster, self.shape[1], s, max_pixels)
 
     def __iter__(self) -> Iterator[tuple[int, FvcGrid]]:
         """(first row in the grid, FVC of the strip)."""
@@ -472,7 +478,8 @@ class ZoneSums:
 
 
 def zone_stats(
-    grid: FvcGrid,
+    raster: UntrustedRaster,
+    scene: Scene,
     zone: shapely.Geometry,
     ring: shapely.Geometry | None,
     zone_area_m2: float,
@@ -480,12 +487,14 @@ def zone_stats(
 ) -> ZoneStats:
     """Exact-weighted FVC statistics of ``zone`` and the mean FVC of ``ring`` (both image CRS).
 
-    ``zone_area_m2`` is the zone's ellipsoidal area. Statistics with no valid
-    pixel are NaN.
+    Read in :class:`FvcStrips`, so a zone of any size is measured in bounded memory;
+    ``zone_area_m2`` is the zone's ellipsoidal area. Statistics with no valid pixel are NaN.
     """
     sums = ZoneSums()
-    w_ring = None if ring is None else coverage_fraction(ring, grid.transform, grid.cover.shape)
-    sums.add(grid, coverage_fraction(zone, grid.transform, grid.cover.shape), w_ring, s)
+    for _, grid in FvcStrips(raster, scene, [zone] if ring is None else [zone, ring], s):
+        shape = grid.cover.shape
+        w_ring = None if ring is None else coverage_fraction(ring, grid.transform, shape)
+        sums.add(grid, coverage_fraction(zone, grid.transform, shape), w_ring, s)
     return sums.stats(zone_area_m2)
 
 

@@ -189,10 +189,16 @@ class UntrustedRaster:
     dataset: Any
     limits: Limits
     facts: dict[str, Any] = field(default_factory=dict)
+    #: the stored overview this handle reads (None: the full resolution)
+    overview_level: int | None = None
 
     def overview(self, level: int) -> contextlib.AbstractContextManager[UntrustedRaster]:
         """The file's stored overview ``level`` (0 = the first), opened the same hardened way."""
         return open_untrusted(self.path, self.limits, overview_level=level)
+
+    def reopen(self) -> contextlib.AbstractContextManager[UntrustedRaster]:
+        """Another handle on the same file and overview (GDAL handles are one per thread)."""
+        return open_untrusted(self.path, self.limits, overview_level=self.overview_level)
 
     def row_windows(self) -> Iterator[Window]:
         """Full-width row strips of at most ``limits.window_bytes`` decoded bytes, top to bottom.
@@ -221,7 +227,8 @@ class UntrustedRaster:
         if nbytes > self.limits.window_bytes:
             raise UntrustedRasterError(
                 "dimensions",
-                f"a read of {nbytes / 2**20:.0f} MiB exceeds the window limit",
+                f"a read of {nbytes / 2**20:.2f} MiB exceeds the window limit of "
+                f"{self.limits.window_bytes / 2**20:.2f} MiB",
                 path=self.path,
             )
         try:
@@ -354,6 +361,6 @@ def open_untrusted(
         facts["signature"] = signature
         facts["hardened_at_import"] = HARDENED_AT_IMPORT
         with rasterio.Env(**env):
-            yield UntrustedRaster(p, ds, limits, facts)
+            yield UntrustedRaster(p, ds, limits, facts, overview_level)
     finally:
         ds.close()

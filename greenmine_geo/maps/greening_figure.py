@@ -74,6 +74,7 @@ class GreeningFigures:
 
     def __init__(self, scene: Scene, index: str) -> None:
         self._crs_name = scene.crs.name
+        self._geographic = scene.crs.is_geographic
         self._background, self._panel = _template(scene, index.upper())
 
     def draw(
@@ -94,22 +95,28 @@ class GreeningFigures:
         draw = ImageDraw.Draw(img)
         x0, y0, x1, y1 = self._panel
         h, w = fvc.shape
-        # north up: columns run east, rows south (a south-up grid is flipped)
-        left, top = transform.c, transform.f
-        right, bottom = left + w * transform.a, top + h * transform.e
-        if transform.e > 0:
-            fvc, top, bottom = fvc[::-1], bottom, top
-        box_w, box_h = x1 - x0 - _LEFT, y1 - y0 - _TOP - _BOTTOM
-        scale = min(box_w / max(right - left, 1e-12), box_h / max(top - bottom, 1e-12))
-        size = (
-            max(int(round((right - left) * scale)), 1),
-            max(int(round((top - bottom) * scale)), 1),
+        # north up, east right, whatever the grid's orientation: the extent of its corners
+        xs, ys = zip(
+            *(transform @ corner for corner in ((0, 0), (w, 0), (0, h), (w, h))), strict=True
         )
+        left, right, bottom, top = min(xs), max(xs), min(ys), max(ys)
+        # a degree of longitude is cos(latitude) of a degree of latitude on the ground
+        aspect = np.cos(np.radians((top + bottom) / 2)) if self._geographic else 1.0
+        box_w, box_h = x1 - x0 - _LEFT, y1 - y0 - _TOP - _BOTTOM
+        scale = min(box_w / max((right - left) * aspect, 1e-12), box_h / max(top - bottom, 1e-12))
+        sx, sy = scale * aspect, scale  # figure pixels per CRS unit east and north
+        size = (max(int(round((right - left) * sx)), 1), max(int(round((top - bottom) * sy)), 1))
         ox = x0 + _LEFT + (box_w - size[0]) // 2
         oy = y0 + _TOP + (box_h - size[1]) // 2
         codes = np.where(np.isfinite(fvc), np.clip(np.nan_to_num(fvc) * 255, 0, 255), 256)
-        picture = Image.fromarray(_LUT[codes.astype(np.intp)]).resize(
-            size, Image.Resampling.NEAREST
+        # each figure pixel takes the grid pixel under its centre (nearest neighbour)
+        to_grid = ~transform @ Affine(1 / sx, 0, left, 0, -1 / sy, top)
+        picture = Image.fromarray(_LUT[codes.astype(np.intp)]).transform(
+            size,
+            Image.Transform.AFFINE,
+            to_grid[:6],
+            resample=Image.Resampling.NEAREST,
+            fillcolor=(255, 255, 255),
         )
         img.paste(picture, (ox, oy))
         draw.text((ox + size[0] / 2, oy - 8), title, fill=_INK, font=_font(14), anchor="md")
@@ -117,7 +124,7 @@ class GreeningFigures:
         def pixels(geom: shapely.Geometry) -> list[list[float]]:
             rings = shapely.get_rings(shapely.get_parts(geom))
             return [
-                np.column_stack([ox + (xy[:, 0] - left) * scale, oy + (top - xy[:, 1]) * scale])
+                np.column_stack([ox + (xy[:, 0] - left) * sx, oy + (top - xy[:, 1]) * sy])
                 .ravel()
                 .tolist()
                 for xy in (shapely.get_coordinates(r) for r in rings)
@@ -130,13 +137,13 @@ class GreeningFigures:
                 draw.line(ring, fill=_PATCH, width=2)
         for number, geom in enumerate(patches, start=1):
             c = shapely.get_coordinates(shapely.point_on_surface(geom))[0]
-            cx, cy = ox + (c[0] - left) * scale, oy + (top - c[1]) * scale
+            cx, cy = ox + (c[0] - left) * sx, oy + (top - c[1]) * sy
             label, font = str(number), _font(11, bold=True)
             r = max(font.getlength(label) / 2 + 3, 8)
             draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=_PATCH)
             draw.text((cx, cy), label, fill="white", font=font, anchor="mm")
         draw.rectangle((ox - 1, oy - 1, ox + size[0], oy + size[1]), outline=_INK)
-        self._ticks(draw, (left, right, bottom, top), (ox, oy, size, scale))
+        self._ticks(draw, (left, right, bottom, top), (ox, oy, size, sx, sy))
         # a 256-colour palette: the PNG encodes in a third of the time, at a third the size
         return img.quantize(256, method=Image.Quantize.FASTOCTREE)
 
@@ -144,22 +151,21 @@ class GreeningFigures:
         self,
         draw: ImageDraw.ImageDraw,
         extent: tuple[float, float, float, float],
-        place: tuple[int, int, tuple[int, int], float],
+        place: tuple[int, int, tuple[int, int], float, float],
     ) -> None:
         """Coordinate ticks below and left of the map, and the axis titles."""
         left, right, bottom, top = extent
-        ox, oy, (w, h), scale = place
+        ox, oy, (w, h), sx, sy = place
         font = _font(10)
-        degrees = abs(right - left) < 5 and abs(left) <= 360
-        fmt = "{:.4f}" if degrees else "{:.0f}"
+        fmt = "{:.4f}" if self._geographic else "{:.0f}"
         for x in MaxNLocator(3).tick_values(left, right):
             if left <= x <= right:
-                px = ox + (x - left) * scale
+                px = ox + (x - left) * sx
                 draw.line((px, oy + h, px, oy + h + 4), fill=_INK)
                 draw.text((px, oy + h + 5), fmt.format(x), fill=_INK, font=font, anchor="ma")
         for y in MaxNLocator(4).tick_values(bottom, top):
             if bottom <= y <= top:
-                py = oy + (top - y) * scale
+                py = oy + (top - y) * sy
                 draw.line((ox - 5, py, ox - 1, py), fill=_INK)
                 draw.text((ox - 6, py), fmt.format(y), fill=_INK, font=font, anchor="rm")
         x_title = f"x ({self._crs_name})"
