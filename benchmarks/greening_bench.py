@@ -18,15 +18,16 @@ the same process, each mine's window being the mine and its 500 m reference ring
 Also: the PNG figure per mine (target ≤ 20 ms) and peak resident memory of each.
 Exits non-zero when any target is missed (``make bench``).
 
-Status (2026-12-03, 2 cores): baseline 0.85 s, peer 2.1 s, ours 2.1-2.2 s with two
-threads (2.4 s in one), figures 7.5 ms per mine, numbers agree to 2e-7. Ours / baseline
-≈ 2.5 and ours / peer ≈ 1.03: both MISSED. Ours does what the baseline does (0.85 s)
-plus bare patches (labelling 0.15 s, tracing in GDAL's polygonizer 0.3 s), the scene's
-calibration and end-members (0.29 s, decoding a lattice of 64 blocks), exact sums and
-the outputs (0.25 s). Threads overlap the decoding only: the rest holds the GIL
-(~3.5 ms a mine of small-array numpy, ndimage and polygonizer calls). Meeting 1.5×
-needs worker processes for the per-mine loop (forkserver start-up, ~0.7 s, has to be
-hidden behind reading the mines and the scene) or fewer Python-level calls per mine.
+Status (2026-12-03, second session, 2 cores): baseline 0.9 s, peer 2.1-2.4 s, ours
+2.1-2.4 s with two threads (2.3 s in one), figures 8 ms per mine, numbers agree to 2e-7.
+Ours / baseline ≈ 2.5 and ours / peer ≈ 1.0-1.1: both MISSED. Ours does what the
+baseline does (read 0.6 s, exact weights 0.4 s) plus bare patches (labelling, GDAL's
+polygonizer and its Python shapes 0.35 s, repair of corner-touching rings 0.1 s, union,
+clip and ordering 0.2 s), the scene's calibration and end-members (0.3 s) and the outputs
+(0.1 s). Threads overlap the decoding only (1.94 → 1.70 s for the per-mine loop); the
+rest holds the GIL. GDAL_NUM_THREADS does not help (windows span 1-4 blocks). Meeting
+1.5× needs the per-mine loop in worker processes, which is what issue 17 brings (dask
+LocalCluster, not a pool of our own).
 
 Run: ``python benchmarks/greening_bench.py``.
 """

@@ -29,6 +29,21 @@ def vegetated(h: int, w: int, seed: int = 0) -> np.ndarray:
     return (base * (1 + 0.1 * rng.standard_normal((4, h, w)))).clip(1, 4000).astype("uint16")
 
 
+def oriented(data: np.ndarray, x0: float, y0: float, how: str) -> tuple[np.ndarray, Affine]:
+    """The same ground (``data`` north-up, 1 m pixels, top-left (E0 + x0, N0 + y0)) stored
+    another way round: ``how`` is south-up, east-to-west or rotated-90 (columns run north,
+    rows east: a = e = 0). Returns (data, transform)."""
+    h, w = data.shape[1:]
+    left, top = E0 + x0, N0 + y0
+    if how == "south-up":
+        return data[:, ::-1], Affine(1, 0, left, 0, 1, top - h)
+    if how == "east-to-west":
+        return data[:, :, ::-1], Affine(-1, 0, left + w, 0, -1, top)
+    assert how == "rotated-90", how
+    turned = np.ascontiguousarray(data[:, ::-1, :].transpose(0, 2, 1))
+    return turned, Affine(0, 1, left, 1, 0, top - h)
+
+
 def write_image(
     path: Path,
     data: np.ndarray,

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from affine import Affine
 from shapely import affinity
 
 from greenmine_geo.config import GreeningParams
@@ -26,8 +25,8 @@ from greenmine_geo.io.untrusted import open_untrusted
 from greenmine_geo.steps import greening
 from greenmine_geo.steps.skeleton import StepContext
 
-from conftest import E0, N0, gk_box, layer, write
-from rasters import write_image
+from conftest import gk_box, layer, write
+from rasters import oriented, write_image
 
 NDVI_VEG, NDVI_BARE = 4000 / 5000, 500 / 5500
 VEG, BARE = (500, 4500), (2500, 3000)  # red, NIR digital numbers with those NDVIs
@@ -148,23 +147,6 @@ def test_mines_measured_on_every_core_give_the_answers_of_one(tmp_path, monkeypa
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "many" / name).read_bytes()
 
 
-def _oriented(data: np.ndarray, x0: float, y0: float, how: str):
-    """The same ground (``data`` north-up, 1 m, top-left (E0 + x0, N0 + y0)) as another grid.
-
-    Returns (data, transform) of a south-up, east-to-west or 90°-rotated grid.
-    """
-    h, w = data.shape[1:]
-    left, top = E0 + x0, N0 + y0
-    if how == "south-up":
-        return data[:, ::-1], Affine(1, 0, left, 0, 1, top - h)
-    if how == "east-to-west":
-        return data[:, :, ::-1], Affine(-1, 0, left + w, 0, -1, top)
-    # rotated 90°: columns run north, rows east (a = e = 0)
-    return np.ascontiguousarray(data[:, ::-1, :].transpose(0, 2, 1)), Affine(
-        0, 1, left, 1, 0, top - h
-    )
-
-
 @pytest.mark.parametrize("how", ["south-up", "east-to-west", "rotated-90"])
 def test_any_affine_grid_gives_the_answers_of_north_up(tmp_path, monkeypatch, how):
     # the same ground on a grid stored another way round: the same table, the same valid
@@ -174,7 +156,7 @@ def test_any_affine_grid_gives_the_answers_of_north_up(tmp_path, monkeypatch, ho
     bare = ndimage.uniform_filter(np.random.default_rng(11).random((260, 240)), 9) > 0.53
     north_up = dn_scene(bare)
     write_image(tmp_path / "north.tif", north_up, x0=-30, y0=230)
-    data, transform = _oriented(north_up, -30, 230, how)
+    data, transform = oriented(north_up, -30, 230, how)
     write_image(tmp_path / "other.tif", data, transform=transform)
     mine = affinity.rotate(gk_box(20, 20, 180, 180), 23, origin="centroid")
     mines = layer([mine], mine_id=["M1"])
@@ -202,7 +184,7 @@ def test_mines_are_visited_from_the_top_of_the_image_down(tmp_path, monkeypatch,
     if how == "north-up":
         write_image(tmp_path / "img.tif", data, x0=-20, y0=380)
     else:
-        flipped, transform = _oriented(data, -20, 380, how)
+        flipped, transform = oriented(data, -20, 380, how)
         write_image(tmp_path / "img.tif", flipped, transform=transform)
     ys = [200, 0, 300, 100]  # mines in an order unlike the image's
     mines = layer([gk_box(0, y, 50, y + 50) for y in ys], mine_id=[f"Y{y}" for y in ys])

@@ -12,7 +12,7 @@ import rasterio
 from rasterio.enums import ColorInterp
 
 from conftest import greenmine
-from rasters import mines_file, vegetated, write_image
+from rasters import mines_file, oriented, vegetated, write_image
 from review_bench import review_params, write_bomb
 
 WINDOW = ["--review-from", "2026-01-01", "--review-to", "2026-12-31"]
@@ -224,6 +224,24 @@ def test_image_missing_half_of_the_mine(tmp_path):
     cov = checks["coverage"]
     assert cov["status"] == "FAIL"
     assert cov["evidence"]["uncovered_pct"] == pytest.approx(50.0, abs=0.2)
+
+
+@pytest.mark.parametrize("how", ["south-up", "east-to-west", "rotated-90"])
+def test_a_grid_stored_another_way_round_reviews_the_same(tmp_path, how):
+    # an image missing half of the mine's buffered square, nodata over half of the mine's
+    # covered part, stored north-up and another way round: the same findings (south-up
+    # once read as wholly off the mine, the others ended in an internal error)
+    data = vegetated(800, 400)
+    data[:, 300:400, 300:400] = 0  # 100 × 100 m of the mine's west half
+    north_up = write_image(tmp_path / "north.tif", data, x0=-300.0, nodata=0)
+    turned, transform = oriented(data, -300, 500, how)
+    other = write_image(tmp_path / "other.tif", turned, nodata=0, transform=transform)
+    _, want = review(north_up, tmp_path, "--bands", "red=3,nir=4", out="north")
+    _, got = review(other, tmp_path, "--bands", "red=3,nir=4", out="other")
+    assert want["nodata_cloud"]["evidence"]["nodata_pct"] == pytest.approx(50.0, abs=0.5)
+    for check in ("coverage", "nodata_cloud", "resolution"):
+        assert got[check]["status"] == want[check]["status"], got[check]
+        assert got[check]["evidence"] == pytest.approx(want[check]["evidence"], abs=0.05)
 
 
 def test_nodata_inside_the_mine(tmp_path):

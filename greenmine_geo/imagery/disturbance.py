@@ -33,7 +33,7 @@ from ..io.gdal import Resampling, reproject, window_transform
 from ..io.untrusted import UntrustedRaster
 from .patches import PatchTracer
 from .zonal import coverage_fraction
-from .zone_fvc import Scene, fvc_grid, grid_window, reproject_geoms, strip_rows
+from .zone_fvc import Scene, fvc_grid, grid_outline, grid_window, reproject_geoms, strip_rows
 
 __all__ = [
     "DISTURBANCE_COLUMNS",
@@ -70,11 +70,8 @@ class CommonGrid:
             yield CommonGrid(self.crs, self.transform @ Affine.translation(0, top), part)
 
     def outline(self, crs: pyproj.CRS) -> shapely.Geometry:
-        """The grid's outline in ``crs``, its edges densified every 16 pixels."""
-        rows, cols = self.shape
-        corners = [self.transform @ c for c in ((0, 0), (cols, 0), (cols, rows), (0, rows))]
-        step = 16 * np.hypot(self.transform.a, self.transform.d)
-        box = shapely.segmentize(shapely.Polygon(corners), step)
+        """The grid's outline in ``crs`` (densified before it is reprojected)."""
+        box = grid_outline(self.transform, self.shape)
         return reproject_geoms(np.array([box]), self.crs, crs)[0]
 
 

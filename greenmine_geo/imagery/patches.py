@@ -137,10 +137,12 @@ class PatchTracer:
         ids, geoms = grouped_union(pieces[keep[of]], of[keep[of]])
         if not len(ids):
             return empty
-        # pixels meeting only at a corner make self-touching rings: valid polygons of the
-        # same area, repaired in pixel space where the corners are exact integers
+        # pixels meeting only at a corner make rings that touch themselves there (invalid).
+        # Traced along pixel edges, rings never cross, so buffer(0) repairs them exactly
+        # (the same area, tested) at a third of make_valid's cost; done in pixel space,
+        # where the corners are exact integers
         bad = ~shapely.is_valid(geoms)
-        geoms[bad] = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
+        geoms[bad] = shapely.buffer(geoms[bad], 0)
         t = self._transform @ Affine.scale(1, -1)
         geoms = shapely.transform(geoms, lambda xy: np.column_stack(t @ (xy[:, 0], xy[:, 1])))
         if within is not None:

@@ -26,7 +26,7 @@ from ..io.gdal import Window
 from ..io.untrusted import UntrustedRaster, UntrustedRasterError
 from ..types import CheckStatus, StepResult
 from .scan import AoiScan, ImageScan, ndvi_percentile, scan_aoi, scan_image
-from .zone_fvc import reproject_geoms
+from .zone_fvc import grid_outline, reproject_geoms
 
 __all__ = [
     "CHECK_IDS",
@@ -525,14 +525,15 @@ def _qa_band(raster: UntrustedRaster) -> int | None:
 
 
 def _aoi(
-    mine: shapely.Geometry, crs: pyproj.CRS, bounds: Any, buffer_m: float
+    mine: shapely.Geometry, crs: pyproj.CRS, ds: Any, buffer_m: float
 ) -> tuple[shapely.Geometry, shapely.Geometry, float]:
     """AOI (mine + buffer) and the mine in the image CRS, and the AOI's share outside the image.
 
-    ``mine`` is in EQUAL_AREA; the image footprint is densified before it is projected.
+    ``mine`` is in EQUAL_AREA; the footprint of the image ``ds`` (its four corners, on
+    any affine grid) is densified before it is projected.
     """
     aoi_ea = shapely.buffer(mine, buffer_m)
-    edge = shapely.segmentize(shapely.box(*bounds), (bounds[2] - bounds[0]) / 64)
+    edge = grid_outline(ds.transform, (ds.height, ds.width))
     footprint = reproject_geoms(np.array([edge], dtype=object), crs, EQUAL_AREA)[0]
     inside = shapely.area(shapely.intersection(aoi_ea, footprint))
     outside = 1 - inside / max(shapely.area(aoi_ea), 1e-9)
@@ -593,7 +594,7 @@ def _over_the_mine(
     if crs is None:
         return None, None
     ds = raster.dataset
-    aoi, mine_img, outside = _aoi(mine, crs, ds.bounds, s.buffer_m)
+    aoi, mine_img, outside = _aoi(mine, crs, ds, s.buffer_m)
     c = reproject_geoms(np.array([mine], dtype=object), EQUAL_AREA, CGCS2000)[0].centroid
     usable = {k: v for k, v in roles.items() if 1 <= v <= ds.count}
     found = scan_aoi(

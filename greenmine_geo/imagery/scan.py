@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..io.gdal import Window, WindowError, from_bounds, geometry_mask, window_transform
+from ..io.gdal import Window, WindowError, geometry_mask, window_transform
 from ..io.untrusted import UntrustedRaster
 from .clouds import SCL_CLOUD
+from .zone_fvc import grid_window
 
 __all__ = ["AoiScan", "ImageScan", "scan_aoi", "scan_image"]
 
@@ -182,8 +183,7 @@ def scan_aoi(
     ds = raster.dataset
     full = Window(0, 0, ds.width, ds.height)
     try:
-        win = from_bounds(*aoi.bounds, transform=ds.transform).round_offsets().round_lengths()
-        win = win.intersection(full)
+        win = grid_window(ds.transform, [aoi]).intersection(full)
     except WindowError:  # the AOI does not meet the image
         win = None
     counts = dict.fromkeys(

@@ -52,6 +52,7 @@ __all__ = [
     "ZoneSums",
     "check_measurable",
     "fvc_grid",
+    "grid_outline",
     "grid_window",
     "in_threads",
     "reproject_geoms",
@@ -328,6 +329,18 @@ def grid_window(transform: Affine, geoms: list[shapely.Geometry]) -> Window:
     c0, r0 = int(np.floor(col.min())), int(np.floor(row.min()))
     c1, r1 = int(np.ceil(col.max())), int(np.ceil(row.max()))
     return Window(c0, r0, c1 - c0 + 1, r1 - r0 + 1)
+
+
+def grid_outline(transform: Affine, shape: tuple[int, int], pieces: int = 64) -> shapely.Polygon:
+    """The outline of a grid of ``shape`` (rows, cols) on ``transform``, in its CRS, each
+    edge cut into ``pieces`` so that it bends right when reprojected; any affine grid."""
+    rows, cols = shape
+    corners = [transform @ c for c in ((0, 0), (cols, 0), (cols, rows), (0, rows))]
+    side = max(
+        np.hypot(*np.subtract(corners[1], corners[0])),
+        np.hypot(*np.subtract(corners[3], corners[0])),
+    )
+    return shapely.segmentize(shapely.Polygon(corners), max(side / pieces, 1e-9))
 
 
 def _fvc_on(raster: UntrustedRaster, scene: Scene, grid: Window, s: FvcSettings) -> FvcGrid:
