@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from PIL import Image, ImageDraw, ImageFont
 
-from ..imagery.zone_fvc import HISTOGRAM_EDGES, Scene
+from ..imagery.zone_fvc import HISTOGRAM_EDGES, Scene, grid_outline
 from .paper import cjk_font_file
 
 __all__ = ["GreeningFigures"]
@@ -96,10 +96,7 @@ class GreeningFigures:
         x0, y0, x1, y1 = self._panel
         h, w = fvc.shape
         # north up, east right, whatever the grid's orientation: the extent of its corners
-        xs, ys = zip(
-            *(transform @ corner for corner in ((0, 0), (w, 0), (0, h), (w, h))), strict=True
-        )
-        left, right, bottom, top = min(xs), max(xs), min(ys), max(ys)
+        left, bottom, right, top = grid_outline(transform, (h, w)).bounds
         # a degree of longitude is cos(latitude) of a degree of latitude on the ground
         aspect = np.cos(np.radians((top + bottom) / 2)) if self._geographic else 1.0
         box_w, box_h = x1 - x0 - _LEFT, y1 - y0 - _TOP - _BOTTOM
