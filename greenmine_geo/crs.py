@@ -147,8 +147,8 @@ def norm_crs(crs: object, *, what: str) -> CRS:
     """
     if crs is None:
         raise CRSError(
-            f"{what} has no coordinate reference system; declare it (for a shapefile add "
-            "a .prj file, e.g. with `ogr2ogr -a_srs EPSG:4490`), the CRS is never guessed"
+            f"{what} has no coordinate reference system; give the one its coordinates are in "
+            "with --assign-crs EPSG:NNNN (or add a .prj to a shapefile); the CRS is never guessed"
         )
     try:
         out = CRS.from_user_input(crs)

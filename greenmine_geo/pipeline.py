@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .config import MapsParams, Pipeline, StepConfig, StepParams, load_pipeline
+from .config import MapsParams, Pipeline, StepConfig, StepParams, assigned_crs, load_pipeline
 from .io.atomic import atomic_output, clear_stale_manifest
 from .io.cache import default_cache_dir
 from .io.lock import output_lock
@@ -77,7 +77,11 @@ def _run_step(
     if maps:
         params = MapsParams(results=str(out))
     ctx = StepContext(
-        sub, cache_dir or default_cache_dir(), progress or NullProgress(), manifest=not maps
+        sub,
+        cache_dir or default_cache_dir(),
+        progress or NullProgress(),
+        manifest=not maps,
+        assign_crs=assigned_crs(params),
     )
     with ctx:
         return sub, STEPS[step.step](params, ctx)

@@ -118,10 +118,11 @@ def _read_input(
     if entry.get("sha256") and file_sha256(path) != entry["sha256"]:
         warnings.append(f"{entry['role']} input {path} changed since the run; drawn as it is now")
     spec = f"{path}:{entry['layer']}" if entry.get("layer") else str(path)
+    assigned = entry.get("assigned_crs")
     if entry["role"] == "mines":  # a vector layer or a corner-point file
         datum = step.manifest.get("parameters", {}).get("boundary_datum")
-        return read_mines(spec, what="mines layer", datum=datum)[0]
-    return read_layer(spec, what=f"{entry['role']} layer")[0]
+        return read_mines(spec, what="mines layer", datum=datum, assign_crs=assigned)[0]
+    return read_layer(spec, what=f"{entry['role']} layer", assign_crs=assigned)[0]
 
 
 def _inputs(res: RunResults, steps: list[StepRun], role: str) -> list[gpd.GeoDataFrame]:

@@ -14,6 +14,7 @@ import shapely
 from ..errors import InputError, LayerError
 from ..geometry import grouped_union
 from ..io.corner_points import looks_like_corner_file, read_corner_file
+from ..io.geotable import is_geometry_table
 from ..io.manifest import file_sha256
 from ..io.vector import LayerSource, read_layer
 from ..overlay import to_measurable
@@ -123,19 +124,25 @@ def prepare_mines(frames: Sequence[tuple[gpd.GeoDataFrame, str]], id_field: str)
 
 
 def read_mines(
-    spec: str, *, what: str = "mines layer", datum: str | None = None
+    spec: str,
+    *,
+    what: str = "mines layer",
+    datum: str | None = None,
+    assign_crs: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, LayerSource]:
-    """A mine-boundary layer: any vector file, or a corner-point file (拐点坐标: .txt, .csv,
-    .xlsx), which is converted and checked first (field ``mine_id`` = the file's name;
-    ``datum`` for files that do not declare theirs).
+    """A mine-boundary layer: any vector file (``assign_crs`` for one that declares no CRS,
+    see :func:`~greenmine_geo.io.vector.read_layer`), or a corner-point file (拐点坐标: .txt,
+    .csv, .xlsx), which is converted and checked first (field ``mine_id`` = the file's name;
+    ``datum`` for files that do not declare theirs). A CSV or XLSX with a WKT/WKB column
+    is a vector layer, not a corner list.
 
     A corner-point file whose findings include an error (a parcel left out, a
     self-intersecting ring) is refused: a check must start from the polygon filed;
     ``greenmine convert-boundary`` shows the findings and writes the repaired polygons.
     """
     path = Path(spec)
-    if not (path.exists() and looks_like_corner_file(path)):
-        return read_layer(spec, what=what)
+    if not (path.exists() and looks_like_corner_file(path)) or is_geometry_table(path):
+        return read_layer(spec, what=what, assign_crs=assign_crs)
     gdf, findings = to_polygons(read_corner_file(path), ConversionOptions(datum=datum))
     errors = [f for f in findings if f.severity == Severity.ERROR]
     if errors:

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from ..config import MapsParams
-from .options import build, out_option, step_context
-from .terminal import echo_result
+from .options import build, out_option, run_step
 
 __all__ = ["maps"]
 
@@ -28,6 +27,4 @@ def maps(results: str, out_dir: Path) -> None:
 
     if not Path(results).is_dir():
         raise click.BadParameter(f"--results {results} is not a directory")
-    params = build(MapsParams, results=results)
-    with step_context(out_dir, manifest=False) as ctx:
-        echo_result(out_dir, atlas.run(params, ctx))
+    run_step(atlas.run, build(MapsParams, results=results), out_dir, manifest=False)

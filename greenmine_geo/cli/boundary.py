@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from ..config import ConvertParams
-from .options import build, field_option, step_context
-from .terminal import echo_result
+from .options import build, field_option, run_step
 
 __all__ = ["convert_boundary"]
 
@@ -50,5 +49,4 @@ def convert_boundary(**values: object) -> None:
         values["zone_width"] = int(str(values["zone_width"]))
     params = build(ConvertParams, **values)
     out_dir = Path(params.out).parent
-    with step_context(out_dir) as ctx:
-        echo_result(out_dir, convert.run(params, ctx))
+    run_step(convert.run, params, out_dir)

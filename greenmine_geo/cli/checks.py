@@ -9,15 +9,15 @@ import click
 
 from ..config import PrerequisiteParams
 from .options import (
+    assign_crs_option,
     build,
     cache_option,
     field_option,
     mines_option,
     out_option,
     progress_option,
-    step_context,
+    run_step,
 )
-from .terminal import echo_result
 
 __all__ = ["check"]
 
@@ -56,6 +56,7 @@ def check() -> None:
 @field_option(PrerequisiteParams, "exemptions", type=click.Path(dir_okay=False))
 @field_option(PrerequisiteParams, "tolerance_m")
 @field_option(PrerequisiteParams, "boundary_datum")
+@assign_crs_option
 @out_option
 @cache_option
 @progress_option
@@ -66,5 +67,4 @@ def check_prerequisite(
     from ..steps import prerequisite
 
     params = build(PrerequisiteParams, **values)
-    with step_context(out_dir, cache_dir=cache_dir, progress=progress) as ctx:
-        echo_result(out_dir, prerequisite.run(params, ctx))
+    run_step(prerequisite.run, params, out_dir, cache_dir=cache_dir, progress=progress)

@@ -12,15 +12,15 @@ import click
 from ..config import GreeningParams, RestorationParams, ReviewParams
 from .options import (
     Decorator,
+    assign_crs_option,
     bands_option,
     build,
     date_option,
     field_option,
     mines_option,
     out_option,
-    step_context,
+    run_step,
 )
-from .terminal import echo_result
 
 __all__ = ["greening", "restoration", "review_imagery"]
 
@@ -100,14 +100,13 @@ def _fvc_options(model: type[GreeningParams] | type[RestorationParams]) -> Decor
 @field_option(GreeningParams, "end_members", metavar="SOIL,VEG", type=str, callback=_end_members)
 @field_option(GreeningParams, "end_member_areas")
 @field_option(GreeningParams, "figures")
+@assign_crs_option
 @out_option
 def greening(out_dir: Path, **values: object) -> None:
     """Greening coverage of each mine's greenable area from one image (indicator 6)."""
     from ..steps import greening as step
 
-    params = build(GreeningParams, **values)
-    with step_context(out_dir) as ctx:
-        echo_result(out_dir, step.run(params, ctx))
+    run_step(step.run, build(GreeningParams, **values), out_dir)
 
 
 @click.command()
@@ -136,14 +135,13 @@ def greening(out_dir: Path, **values: object) -> None:
 @field_option(RestorationParams, "hold")
 @field_option(RestorationParams, "band_m")
 @field_option(RestorationParams, "charts")
+@assign_crs_option
 @out_option
 def restoration(out_dir: Path, **values: object) -> None:
     """Restoration of zones over a time series (indicators 38-41), and new bare ground past mine boundaries."""
     from ..steps import restoration as step
 
-    params = build(RestorationParams, **values)
-    with step_context(out_dir) as ctx:
-        echo_result(out_dir, step.run(params, ctx))
+    run_step(step.run, build(RestorationParams, **values), out_dir)
 
 
 @click.command("review-imagery")
@@ -162,11 +160,10 @@ def restoration(out_dir: Path, **values: object) -> None:
 @field_option(ReviewParams, "max_resolution_m")
 @date_option(ReviewParams, "review_from")
 @date_option(ReviewParams, "review_to")
+@assign_crs_option
 @out_option
 def review_imagery(out_dir: Path, **values: object) -> None:
     """Review a submitted image for a mine: PASS/WARN/FAIL per check, in review.json and review.html."""
     from ..steps import review as step
 
-    params = build(ReviewParams, **values)
-    with step_context(out_dir) as ctx:
-        echo_result(out_dir, step.run(params, ctx))
+    run_step(step.run, build(ReviewParams, **values), out_dir)

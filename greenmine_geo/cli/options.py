@@ -21,7 +21,11 @@ from typing import Any, Literal, TypeVar
 import click
 from pydantic import BaseModel, ValidationError
 
+from ..config import StepParams, VectorInputs, assigned_crs
+from ..types import StepResult
+
 __all__ = [
+    "assign_crs_option",
     "bands_option",
     "build",
     "cache_option",
@@ -31,10 +35,12 @@ __all__ = [
     "out_option",
     "parse_bands",
     "progress_option",
+    "run_step",
     "step_context",
 ]
 
 M = TypeVar("M", bound=BaseModel)
+P = TypeVar("P", bound=StepParams)
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
@@ -156,6 +162,7 @@ out_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="Output directory.",
 )
+assign_crs_option = field_option(VectorInputs, "assign_crs", metavar="EPSG:NNNN")
 progress_option = click.option(
     "--progress/--no-progress", default=True, help="Show a progress bar for long jobs (stderr)."
 )
@@ -168,17 +175,33 @@ cache_option = click.option(
 
 
 def step_context(
-    out_dir: Path, *, cache_dir: Path | None = None, progress: bool = False, manifest: bool = True
+    out_dir: Path,
+    *,
+    cache_dir: Path | None = None,
+    progress: bool = False,
+    manifest: bool = True,
+    assign_crs: str | None = None,
 ) -> Any:
     """The context a command runs its step in (a progress bar on a terminal when asked);
     use it as ``with step_context(out) as ctx:`` so the output directory is released."""
     from ..steps.skeleton import StepContext
     from .terminal import TqdmProgress
 
-    ctx = StepContext(out_dir, progress=TqdmProgress(progress), manifest=manifest)
+    ctx = StepContext(
+        out_dir, progress=TqdmProgress(progress), manifest=manifest, assign_crs=assign_crs
+    )
     if cache_dir is not None:
         ctx.cache_dir = cache_dir
     return ctx
+
+
+def run_step(run: Callable[[P, Any], StepResult], params: P, out_dir: Path, **context: Any) -> None:
+    """Run a step (``run(params, ctx)``) in its context (:func:`step_context`'s ``context``
+    options) and print its headline and warnings."""
+    from .terminal import echo_result
+
+    with step_context(out_dir, assign_crs=assigned_crs(params), **context) as ctx:
+        echo_result(out_dir, run(params, ctx))
 
 
 def build(model: type[M], **values: Any) -> M:

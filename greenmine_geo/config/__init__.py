@@ -9,6 +9,8 @@ from .params import (
     RestorationParams,
     ReviewParams,
     StepParams,
+    VectorInputs,
+    assigned_crs,
 )
 from .pipeline_file import (
     GreeningStep,
@@ -43,6 +45,8 @@ __all__ = [
     "ReviewStep",
     "StepConfig",
     "StepParams",
+    "VectorInputs",
+    "assigned_crs",
     "json_schema",
     "load_pipeline",
 ]

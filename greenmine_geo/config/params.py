@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from .settings import Band, GreeningSettings, RestorationSettings, ReviewSettings, Strict
 
@@ -26,6 +28,8 @@ __all__ = [
     "RestorationParams",
     "ReviewParams",
     "StepParams",
+    "VectorInputs",
+    "assigned_crs",
 ]
 
 _PATH: dict[str, Any] = {"format": "path"}
@@ -77,7 +81,32 @@ class LayerSpec(StepParams):
     )
 
 
-class _MinesInput(StepParams):
+class VectorInputs(StepParams):
+    """A step that reads vector layers: the CRS of those that declare none, given explicitly."""
+
+    assign_crs: str | None = Field(
+        None,
+        description="CRS (EPSG:NNNN) of vector inputs that declare none (DXF drawings, CSV/XLSX "
+        "with a WKT column, shapefiles without .prj); recorded in the manifest, never guessed",
+    )
+
+    @field_validator("assign_crs")
+    @classmethod
+    def _a_crs(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                CRS.from_user_input(v)
+            except CRSError:
+                raise ValueError(f"{v!r} is not a CRS; give an EPSG code, e.g. EPSG:4527") from None
+        return v
+
+
+def assigned_crs(params: StepParams) -> str | None:
+    """The ``assign_crs`` of a step that reads vector layers, else None."""
+    return params.assign_crs if isinstance(params, VectorInputs) else None
+
+
+class _MinesInput(VectorInputs):
     """What every per-mine step needs: the mine layers and their id field."""
 
     mines: list[str] = path_field(
@@ -147,7 +176,7 @@ class GreeningParams(GreeningSettings, _MinesInput):
         return self
 
 
-class RestorationParams(RestorationSettings, StepParams):
+class RestorationParams(RestorationSettings, VectorInputs):
     """Restoration monitoring (indicators 38-41) and the 越界 disturbance search."""
 
     zones: str = path_field("restoration zones layer")
@@ -183,7 +212,7 @@ class RestorationParams(RestorationSettings, StepParams):
         return self
 
 
-class ReviewParams(ReviewSettings, StepParams):
+class ReviewParams(ReviewSettings, VectorInputs):
     """The review of one submitted image for one mine (PASS/WARN/FAIL checklist)."""
 
     image: str = path_field("the submitted image (GeoTIFF)")

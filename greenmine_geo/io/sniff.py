@@ -10,13 +10,21 @@ format's driver.
 Signatures: GeoPackage = SQLite header with the GPKG application id; Shapefile = the
 ``.shp`` file code 9994; FlatGeobuf = ``fgb`` magic; FileGDB = a ``.gdb`` directory of
 ``.gdbtable`` files; GeoJSON = JSON whose top-level ``type`` is a GeoJSON type; KML =
-XML whose root is ``<kml>``; DXF = a ``0``/``SECTION`` group or the binary DXF sentinel.
+XML whose root is ``<kml>``; DXF = a ``0``/``SECTION`` group or the binary DXF sentinel;
+GeoParquet = ``PAR1`` magic; XLSX = a ZIP holding ``xl/workbook.xml``; any other ZIP =
+an archive of datasets (a zipped shapefile or FileGDB, a KMZ); CSV = decodable text named
+``.csv``/``.txt``. DWG drawings (``AC10nn``) are refused with the advice to export DXF.
+
+Each format names its reader: ``gdal`` (through pyogrio with the format's driver),
+``parquet`` (pyarrow), ``table`` (a CSV or XLSX table with a WKT/WKB column) or
+``archive`` (unpacked by :mod:`.archive`, then its dataset sniffed again).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +40,8 @@ class VectorFormat:
     name: str
     driver: str
     open_options: dict[str, str] = field(default_factory=dict)
+    #: what reads it: gdal, parquet, table or archive (see the module docstring)
+    reader: str = "gdal"
 
 
 FORMATS = {
@@ -45,8 +55,14 @@ FORMATS = {
         VectorFormat("FileGDB", "OpenFileGDB"),
         VectorFormat("KML", "KML"),
         VectorFormat("DXF", "DXF"),
+        VectorFormat("GeoParquet", "", reader="parquet"),
+        VectorFormat("CSV", "", reader="table"),
+        VectorFormat("XLSX", "", reader="table"),
+        VectorFormat("ZIP", "", reader="archive"),
     )
 }
+#: What the refusals suggest instead.
+_GIVE = "give a GeoPackage, shapefile, GeoJSON, FlatGeobuf, FileGDB, KML, DXF or GeoParquet"
 
 _GEOJSON_TYPES = {
     "FeatureCollection",
@@ -102,7 +118,7 @@ def _xml(path: Path, head: bytes) -> VectorFormat:
     root = re.match(r"<([\w:.-]+)", body)
     name = root.group(1).split(":")[-1] if root else ""
     what = kinds.get(name, f"XML ({name or 'unknown root'}) of no supported vector format")
-    raise _refuse(path, what, "give a GeoPackage, shapefile, GeoJSON, FlatGeobuf, KML or DXF")
+    raise _refuse(path, what, _GIVE)
 
 
 def _json(path: Path, head: bytes) -> VectorFormat:
@@ -128,8 +144,16 @@ def _json(path: Path, head: bytes) -> VectorFormat:
 
 
 def _zip(path: Path) -> VectorFormat:
-    what = "a ZIP archive (a zipped shapefile, KMZ or XLSX)"
-    raise _refuse(path, what, "unzip it and give the shapefile, KML or GeoPackage inside")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _refuse(path, f"a damaged ZIP archive ({exc})", "zip it again") from None
+    if "xl/workbook.xml" in names:
+        return FORMATS["XLSX"]
+    if "word/document.xml" in names or "ppt/presentation.xml" in names:
+        raise _refuse(path, "a Word or PowerPoint document", _GIVE)
+    return FORMATS["ZIP"]
 
 
 def _filegdb(path: Path) -> VectorFormat:
@@ -161,9 +185,21 @@ def sniff(path: Path) -> VectorFormat:
     if head[:4] == b"PK\x03\x04":
         return _zip(path)
     if head[:4] == b"PAR1":
-        raise _refuse(path, "GeoParquet, which this installation cannot read", "give a GeoPackage")
+        return FORMATS["GeoParquet"]
     if head.startswith(b"AutoCAD Binary DXF"):
         return FORMATS["DXF"]
+    if re.match(rb"AC10\d\d", head):
+        raise _refuse(
+            path,
+            "a DWG drawing (AutoCAD's closed binary format)",
+            "save it from CAD as DXF (文件 → 另存为 → DXF) and give the DXF with --assign-crs",
+        )
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise _refuse(
+            path,
+            "an old binary Office file (.xls/.doc) or a password-protected workbook",
+            "open it in Excel or WPS and save it as .xlsx (no password) or CSV",
+        )
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text[:1] in (b"{", b"["):
         return _json(path, head)
@@ -171,8 +207,6 @@ def sniff(path: Path) -> VectorFormat:
         return _xml(path, text)
     if re.match(rb"0\s*\r?\n\s*SECTION\b", text):
         return FORMATS["DXF"]
-    raise _refuse(
-        path,
-        "not a supported vector format",
-        "give a GeoPackage, shapefile, GeoJSON, FlatGeobuf, FileGDB, KML or DXF",
-    )
+    if path.suffix.lower() in (".csv", ".txt") and b"\x00" not in head:
+        return FORMATS["CSV"]
+    raise _refuse(path, "not a supported vector format", _GIVE)

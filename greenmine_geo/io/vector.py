@@ -1,7 +1,11 @@
 """Reading vector layers: the one hardened opener every vector input goes through.
 
-:func:`read_layer` accepts ``PATH`` or ``PATH:LAYER`` of a local file. Inputs come
-from applicants and e-mail, so each is treated as hostile:
+:func:`read_layer` accepts ``PATH`` or ``PATH:LAYER`` of a local file: any format
+:mod:`.sniff` allows, GDAL's (GeoPackage, shapefile, GeoJSON, FlatGeobuf, FileGDB, KML with
+its folders as one layer, DXF with closed polylines as polygons: :mod:`.dxf`) and others
+read without GDAL (GeoParquet, CSV/XLSX with a geometry column: :mod:`.geotable`), also
+inside a ZIP (:mod:`.archive`). Inputs come from applicants and e-mail, so each is treated
+as hostile:
 
 * URLs, GDAL virtual paths (``/vsi…``) and connection strings are refused;
 * the format is decided from the content (:mod:`.sniff`) against an allow-list, and
@@ -12,7 +16,7 @@ from applicants and e-mail, so each is treated as hostile:
 * the file's size and feature count are bounded before the features are decoded, the
   vertex count before they are used (:class:`InputLimits`; environment variables
   raise the bounds);
-* a layer without a CRS, with coordinates that contradict its CRS or that are not
+* a layer without a CRS (unless one is assigned explicitly, ``assign_crs``), with coordinates that contradict its CRS or that are not
   finite, or in Xi'an 1980 / Beijing 1954 (:func:`greenmine_geo.crs.norm_crs`), is
   refused;
 * shapefile attributes are decoded correctly when the ``.cpg`` file and the DBF
@@ -31,15 +35,19 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from ..crs import check_coordinates_fit, norm_crs
 from ..errors import LayerError
+from .archive import datasets, unpacked
+from .dxf import closed_polylines_as_polygons
+from .geotable import read_geometry_table, read_geoparquet
 from .limits import InputLimits
 from .manifest import file_sha256
-from .sniff import VectorFormat, refuse_remote, sniff
+from .sniff import FORMATS, VectorFormat, refuse_remote, sniff
 
 __all__ = [
     "LayerSource",
@@ -61,6 +69,8 @@ class LayerSource:
     features: int
     #: what reading the layer found and did (corner-point files: swaps, repairs, areas)
     findings: tuple[str, ...] = ()
+    #: the CRS given by ``--assign-crs`` for a file that declares none (else None)
+    assigned_crs: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -126,15 +136,19 @@ def _gpkg_layers(path: Path) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def _layer_name(path: Path, fmt: VectorFormat, layer: str | None) -> str | None:
+def _layer_names(path: Path, fmt: VectorFormat) -> list[str]:
+    """The names of a dataset's layers (a GeoPackage's read without GDAL, immutable)."""
     if fmt.name == "GeoPackage":
-        names = _gpkg_layers(path)
-    else:
-        try:
-            listed = pyogrio.list_layers(path)
-            names = [str(n) for n in listed[:, 0]] if len(listed) else []
-        except (DataSourceError, OSError) as exc:
-            raise LayerError(f"{path} is not a readable vector dataset ({_one_line(exc)})") from exc
+        return _gpkg_layers(path)
+    try:
+        listed = pyogrio.list_layers(path)
+    except (DataSourceError, OSError) as exc:
+        raise LayerError(f"{path} is not a readable vector dataset ({_one_line(exc)})") from exc
+    return [str(n) for n in listed[:, 0]] if len(listed) else []
+
+
+def _choose_layer(path: Path, names: list[str], layer: str | None) -> str | None:
+    """The layer to read: the one named (which must exist), else the dataset's only one."""
     if layer is not None:
         if layer not in names:
             raise LayerError(f"{path} has no layer {layer!r}; its layers are: {', '.join(names)}")
@@ -185,7 +199,8 @@ def _read(
     """The layer's description and features, read with ``fmt``'s driver and open options only.
 
     The driver GDAL picked is checked against ``fmt``, and the feature count against
-    ``limits``, before any feature is decoded.
+    ``limits``, before any feature is decoded (and again after, for drivers that cannot
+    count without reading, like DXF's).
     """
     options = fmt.open_options
     try:
@@ -208,7 +223,131 @@ def _read(
             )
     except (DataSourceError, DataLayerError, OSError) as exc:
         raise LayerError(f"{label} cannot be read ({_one_line(exc)})") from exc
+    except UnicodeDecodeError as exc:  # a DBF field name cut mid-character at 10 bytes
+        raise LayerError(
+            f"{label} has a field name or value that is not {exc.encoding} text "
+            f"({exc.object[:24]!r}…): a shapefile field name holds 10 bytes, which cuts a "
+            "4th Chinese character in UTF-8; rename the field (at most 3 Chinese characters) "
+            "or give the layer as a GeoPackage"
+        ) from None
+    limits.check(label, "max_features", len(gdf))
     return info, gdf
+
+
+@dataclass
+class _Raw:
+    """A layer as read, before its CRS is trusted: features, the CRS the data declares
+    (None: nothing), its layer name, encoding, bounds (None: from the features) and what
+    reading it found."""
+
+    frame: gpd.GeoDataFrame
+    crs: Any
+    layer: str | None
+    encoding: str | None
+    bounds: Any = None
+    findings: tuple[str, ...] = ()
+
+
+def _kml_folders(
+    path: Path, names: list[str], read_geometry: bool, label: str, limits: InputLimits
+) -> _Raw:
+    """Every folder of a KML file as one layer, with the folder's name in ``folder``."""
+    frames, crs = [], None
+    for name in names:
+        info, gdf = _read(path, name, FORMATS["KML"], None, read_geometry, label, limits)
+        crs = crs or info.get("crs")
+        frames.append(gdf.assign(folder=name))
+    gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True))
+    limits.check(label, "max_features", len(gdf))
+    note = f"{len(names)} KML folders read as one layer (field folder): {', '.join(names)}"
+    return _Raw(gdf, crs, None, None, findings=(note,))
+
+
+@dataclass(frozen=True)
+class _How:
+    """How a layer is read: its role in messages, whether its geometry is read, its bounds."""
+
+    what: str
+    read_geometry: bool
+    limits: InputLimits
+
+
+def _read_gdal(path: Path, fmt: VectorFormat, layer: str | None, how: _How) -> _Raw:
+    """A dataset GDAL reads with ``fmt``'s driver (KML folders together, DXF polylines closed)."""
+    names = _layer_names(path, fmt)
+    if fmt.name == "KML" and layer is None and len(names) > 1:
+        return _kml_folders(path, names, how.read_geometry, f"{how.what} {path}", how.limits)
+    layer = _choose_layer(path, names, layer)
+    label = f"{how.what} {path}" + (f":{layer}" if layer else "")
+    encoding = detect_dbf_encoding(path)
+    # DXF entities become features only by their geometry, so it is always read
+    read_geometry = how.read_geometry or fmt.name == "DXF"
+    info, gdf = _read(path, layer, fmt, encoding, read_geometry, label, how.limits)
+    if info.get("geometry_type") is None and fmt.name != "DXF":
+        raise LayerError(f"{label} has no geometry column; give a spatial layer")
+    raw = _Raw(gdf, info.get("crs"), layer, encoding or info.get("encoding"), info["total_bounds"])
+    if fmt.name == "DXF":
+        raw.frame, raw.findings = closed_polylines_as_polygons(gdf, label)
+        raw.bounds = None
+    return raw
+
+
+def _read_archive(path: Path, layer: str | None, how: _How) -> _Raw:
+    """The dataset inside a ZIP archive (at any depth), read from a private temporary copy.
+
+    With several datasets inside, ``layer`` picks one by its name (``mines`` for
+    ``数据/mines.shp``) or its path inside the archive; with one, ``layer`` is a layer of it.
+    """
+    what = how.what
+    with unpacked(path, f"{what} {path}", how.limits) as root:
+        found = datasets(root)
+        named = {p.stem: p for p in found} | {p.relative_to(root).as_posix(): p for p in found}
+        if not found:
+            raise LayerError(
+                f"{what} {path} holds no vector dataset (shapefile, FileGDB, KML, GeoPackage …); "
+                "zip the dataset's files"
+            )
+        if len(found) == 1:
+            inner, inner_layer = found[0], (None if layer == found[0].stem else layer)
+        elif layer in named:
+            inner, inner_layer = named[layer], None
+        else:
+            listed = ", ".join(p.relative_to(root).as_posix() for p in found)
+            raise LayerError(
+                f"{what} {path} holds {len(found)} datasets ({listed}); name one as {path}:NAME"
+            )
+        try:
+            fmt = sniff(inner)
+            if fmt.reader == "archive":
+                raise LayerError(f"{what} {path} holds another ZIP archive; unzip it and give that")
+            raw = _read_any(inner, fmt, inner_layer, how)
+        except LayerError as exc:  # named as ARCHIVE!MEMBER, not by the temporary copy
+            raise type(exc)(str(exc).replace(f"{root}{os.sep}", f"{path}!")) from None
+    raw.layer = layer
+    rel = inner.relative_to(root).as_posix()
+    raw.findings = (f"read {rel} from the ZIP archive", *raw.findings)
+    return raw
+
+
+def _read_any(path: Path, fmt: VectorFormat, layer: str | None, how: _How) -> _Raw:
+    """The layer ``path`` holds, by the reader its format names (see :mod:`.sniff`)."""
+    label = f"{how.what} {path}"
+    if fmt.reader == "archive":
+        return _read_archive(path, layer, how)
+    if fmt.reader == "gdal":
+        return _read_gdal(path, fmt, layer, how)
+    if layer is not None:
+        raise LayerError(f"{label} is a {fmt.name} file of one layer; give it without :{layer}")
+    read = read_geoparquet if fmt.reader == "parquet" else read_geometry_table
+    table = read(path, label=label, limits=how.limits)
+    return _Raw(table.frame, table.crs, None, table.encoding, findings=table.findings)
+
+
+def _layer_crs(declared: Any, assign_crs: str | None, label: str) -> tuple[Any, tuple[str, ...]]:
+    """The CRS to read a layer in: its own, else the one assigned explicitly (recorded)."""
+    if declared is not None or assign_crs is None:
+        return declared, ()
+    return assign_crs, (f"CRS {assign_crs} assigned by --assign-crs: the file declares none",)
 
 
 def read_layer(
@@ -218,6 +357,7 @@ def read_layer(
     read_geometry: bool = True,
     sha256: str | None = None,
     limits: InputLimits | None = None,
+    assign_crs: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, LayerSource]:
     """Read a vector layer through the hardened opener and describe its source.
 
@@ -234,6 +374,10 @@ def read_layer(
         The content hash when the caller already has it (saves hashing twice).
     limits : InputLimits, optional
         Bounds on the input (default :meth:`InputLimits.from_env`).
+    assign_crs : str, optional
+        The CRS (``EPSG:4527``) of a layer whose file declares none (DXF, a WKT table, a
+        shapefile without ``.prj``): an explicit choice, recorded in the source's findings
+        and ``assigned_crs``. A layer that declares its CRS keeps it.
 
     Returns
     -------
@@ -249,27 +393,31 @@ def read_layer(
     path, layer = split_source(spec)
     fmt = sniff(path)
     limits.check(f"{what} {path}", "max_file_bytes", _dataset_bytes(path))
-    layer = _layer_name(path, fmt, layer)
-    label = f"{what} {path}" + (f":{layer}" if layer else "")
-    encoding = detect_dbf_encoding(path)
-    info, gdf = _read(path, layer, fmt, encoding, read_geometry, label, limits)
-    if info.get("geometry_type") is None:
-        raise LayerError(f"{label} has no geometry column; give a spatial layer")
-    crs = norm_crs(info.get("crs"), what=label)
-    if read_geometry:
+    raw = _read_any(path, fmt, layer, _How(what, read_geometry, limits))
+    label = f"{what} {path}" + (f":{raw.layer}" if raw.layer else "")
+    declared, assigned = _layer_crs(raw.crs, assign_crs, label)
+    crs = norm_crs(declared, what=label)
+    gdf = raw.frame
+    if isinstance(gdf, gpd.GeoDataFrame):
         _check_geometries(gdf, label, limits)
-    check_coordinates_fit(crs, info["total_bounds"], what=label)
+    bounds = raw.bounds
+    if bounds is None and len(gdf):
+        bounds = shapely.total_bounds(gdf.geometry.to_numpy())
+    check_coordinates_fit(crs, bounds, what=label)
     if not read_geometry:
-        gdf = gpd.GeoDataFrame(gdf, geometry=gpd.GeoSeries([None] * len(gdf)), crs=crs)
+        attrs = pd.DataFrame(gdf).drop(columns=["geometry"], errors="ignore")
+        gdf = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries([None] * len(gdf)), crs=crs)
     else:
         gdf = gdf.set_crs(crs, allow_override=True)
     gdf = gdf.reset_index(drop=True)
     source = LayerSource(
         path=str(path),
-        layer=layer,
+        layer=raw.layer,
         sha256=sha256 or file_sha256(path),
         crs=crs.to_string(),
-        encoding=encoding or info.get("encoding"),
+        encoding=raw.encoding,
         features=len(gdf),
+        findings=(*raw.findings, *assigned),
+        assigned_crs=assign_crs if assigned else None,
     )
     return gdf, source

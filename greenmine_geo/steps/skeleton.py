@@ -86,6 +86,8 @@ class StepContext:
     parameters: dict[str, Any] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     manifest: bool = True
+    #: the CRS of vector inputs that declare none (``--assign-crs``), else None
+    assign_crs: str | None = None
     _out: OutputDir = field(init=False, repr=False)
     #: held while recording a written file: steps may write from several threads
     _writing: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -116,7 +118,8 @@ class StepContext:
 
     def layer(self, spec: str, role: str, *, what: str | None = None) -> gpd.GeoDataFrame:
         """A vector layer (``PATH`` or ``PATH:LAYER``) in its own CRS; ``what`` names it in errors."""
-        gdf, source = read_layer(spec, what=what or f"{role.replace('_', '-')} layer")
+        what = what or f"{role.replace('_', '-')} layer"
+        gdf, source = read_layer(spec, what=what, assign_crs=self.assign_crs)
         self.inputs.append({"role": role, **source.as_dict()})
         return gdf
 
@@ -128,7 +131,9 @@ class StepContext:
         """Mine boundaries from layers or corner-point files (each in its own CRS), by id."""
         frames = []
         for spec in specs:
-            gdf, source = read_mines(spec, what="mines layer", datum=datum)
+            gdf, source = read_mines(
+                spec, what="mines layer", datum=datum, assign_crs=self.assign_crs
+            )
             self.inputs.append({"role": "mines", **source.as_dict()})
             frames.append((gdf, source.path))
             self.progress.advance(f"read {Path(spec).name}")
@@ -136,7 +141,7 @@ class StepContext:
 
     def mine(self, spec: str, id_field: str, mine_id: str) -> shapely.Geometry:
         """One mine's boundary (EQUAL_AREA) from a mines layer."""
-        gdf, source = read_mines(spec, what="mines layer")
+        gdf, source = read_mines(spec, what="mines layer", assign_crs=self.assign_crs)
         self.inputs.append({"role": "mines", **source.as_dict()})
         if id_field not in gdf.columns:
             fields = ", ".join(c for c in gdf.columns if c != gdf.geometry.name)
@@ -154,7 +159,9 @@ class StepContext:
         """A planning layer, prepared, or loaded from the cache when it holds this content."""
         spec = spec if isinstance(spec, LayerSpec) else LayerSpec(path=spec)
         what = f"{name} layer"
-        attrs, source = read_layer(spec.path, what=what, read_geometry=False)
+        attrs, source = read_layer(
+            spec.path, what=what, read_geometry=False, assign_crs=self.assign_crs
+        )
         self.inputs.append({"role": name, **source.as_dict()})
         columns = [c for c in attrs.columns if c != attrs.geometry.name]
         fields = resolve_fields(columns, role_of(name), spec.fields, what=f"{what} {source.path}")
@@ -168,7 +175,7 @@ class StepContext:
         self.facts.setdefault("prepared_layers_from_cache", {})[name] = prepared is not None
         if prepared is not None:
             return planning_layer(attrs, name, fields=fields, prepared=prepared)
-        gdf, _ = read_layer(spec.path, what=what, sha256=source.sha256)
+        gdf, _ = read_layer(spec.path, what=what, sha256=source.sha256, assign_crs=self.assign_crs)
         layer = planning_layer(gdf, name, fields=fields, what=f"{what} {source.path}")
         save_entry(self.cache_dir, key, layer.prepared.to_cache())
         return layer
