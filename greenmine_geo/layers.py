@@ -37,6 +37,7 @@ __all__ = [
     "ZoneFields",
     "classes_for",
     "end_member_areas",
+    "layer_names_zh",
     "normalise_landuse",
     "planning_layer",
     "resolve_fields",
@@ -155,6 +156,17 @@ LANDUSE_CLASSES: dict[str, tuple[str, ...]] = {
     "forest": ("forest", "林地", "森林", "乔木林地", "灌木林地", "其他林地"),
 }
 _CLASS_OF = {spelling.lower(): key for key, names in LANDUSE_CLASSES.items() for spelling in names}
+
+
+def layer_names_zh() -> dict[str, str]:
+    """Chinese names of layers by key, for headers: the roles (``key_zones`` → 重点勘查开采区)
+    and the land-use classes as ``landuse_<class>`` (``landuse_farmland`` → 永久基本农田)."""
+    names = {key: role.zh for key, role in ROLES.items()}
+    classes = {
+        f"landuse_{key}": next(s for s in spellings if not s.isascii())
+        for key, spellings in LANDUSE_CLASSES.items()
+    }
+    return names | classes
 
 
 def role_of(name: str) -> Role:

@@ -18,6 +18,7 @@ from .io.lock import output_lock
 from .progress import NullProgress, Progress
 from .steps import atlas, greening, prerequisite, restoration, review
 from .steps.skeleton import StepContext
+from .terms import Lang
 from .types import StepResult
 
 __all__ = ["STEPS", "run_pipeline", "run_pipeline_file"]
@@ -39,8 +40,10 @@ def run_pipeline(
     *,
     cache_dir: Path | None = None,
     progress: Progress | None = None,
+    lang: Lang = "zh",
 ) -> list[tuple[Path, StepResult]]:
-    """Run every step in order; each writes into ``OUT/<step name>/`` (the maps step into OUT).
+    """Run every step in order; each writes into ``OUT/<step name>/`` (the maps step into OUT);
+    ``lang`` is the language of the workbooks.
 
     ``out`` defaults to the pipeline's ``out`` (relative to ``base``), else
     ``out/<pipeline name>``. A top-level ``OUT/manifest.json`` listing the steps is
@@ -49,7 +52,8 @@ def run_pipeline(
     out = out or (base / pipeline.out if pipeline.out else Path("out") / pipeline.name)
     with output_lock(out):
         clear_stale_manifest(out)
-        done = [_run_step(step, base, out, cache_dir, progress) for step in pipeline.steps]
+        context = {"cache_dir": cache_dir or default_cache_dir(), "lang": lang}
+        done = [_run_step(step, base, out, progress, context) for step in pipeline.steps]
         record = [
             {
                 "step": step.step,
@@ -68,9 +72,10 @@ def run_pipeline(
 
 
 def _run_step(
-    step: StepConfig, base: Path, out: Path, cache_dir: Path | None, progress: Progress | None
+    step: StepConfig, base: Path, out: Path, progress: Progress | None, context: dict[str, Any]
 ) -> tuple[Path, StepResult]:
-    """One step into ``OUT/<name>/``, or the maps step into ``OUT`` itself."""
+    """One step into ``OUT/<name>/``, or the maps step into ``OUT`` itself; ``context``: the
+    :class:`StepContext` fields every step shares."""
     params: StepParams = step.resolved(base)
     maps = step.step == "maps"
     sub = out if maps else out / (step.name or step.step)
@@ -78,10 +83,10 @@ def _run_step(
         params = MapsParams(results=str(out))
     ctx = StepContext(
         sub,
-        cache_dir or default_cache_dir(),
-        progress or NullProgress(),
+        progress=progress or NullProgress(),
         manifest=not maps,
         assign_crs=assigned_crs(params),
+        **context,
     )
     with ctx:
         return sub, STEPS[step.step](params, ctx)

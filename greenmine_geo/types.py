@@ -113,6 +113,11 @@ class StepResult:
         """Write the result's files into ``out_dir``, each atomically; return their paths."""
         raise NotImplementedError
 
+    def tables(self) -> dict[str, Any]:
+        """The result's tables (name → DataFrame or GeoDataFrame in EQUAL_AREA or EPSG:4490)
+        for the workbook and a database; empty when the result has none."""
+        return {}
+
     def manifest_record(self) -> dict[str, Any]:
         """What the manifest keeps besides inputs and outputs; a ``parameters`` entry is
         merged into the step's parameters (e.g. the end-members a scene gave)."""

@@ -28,7 +28,7 @@ MAX_LINES = 80
 
 #: Layers, lowest first; each entry lists module prefixes (relative to the package).
 LAYERS: list[tuple[str, ...]] = [
-    ("_version", "errors", "types", "progress"),
+    ("_version", "errors", "types", "progress", "terms"),
     ("crs", "geometry"),
     ("io", "config"),
     ("layers", "overlay", "imagery"),

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
@@ -65,10 +66,65 @@ def test_contract_outputs(inputs, tmp_path):
     assert list(red.mine_id) == ["M1"] and red.feature_name.iloc[0] == "阴山北麓"
     assert json.loads(red.feature_attributes.iloc[0]) == {"name": "阴山北麓"}
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
-    assert {o["path"] for o in manifest["outputs"]} == {"prerequisite.csv", "prerequisite.gpkg"}
+    assert {o["path"] for o in manifest["outputs"]} == {
+        "prerequisite.csv",
+        "prerequisite.gpkg",
+        "prerequisite.xlsx",
+    }
     assert manifest["summary"] == {"PASS": 1, "REVIEW": 0, "EXEMPT": 0, "FAIL": 1}
     assert any(r["layer"] == "redline" and r["verdict"] == "FAIL" for r in manifest["rules"])
     assert all(len(i["sha256"]) == 64 for i in manifest["inputs"])
+
+
+def test_office_outputs_bom_csv_chinese_workbook_and_the_mines_own_fields(inputs, tmp_path):
+    mines = layer(
+        [gk_box(-500, 0, 500, 1000), gk_box(3000, 0, 4000, 1000)],
+        mine_id=["M1", "M2"],
+        矿山名称=["示例煤矿", "示例铜矿"],
+        采矿权人=["某某矿业有限公司", "另一公司"],
+        verdict=["their own", "column"],  # named like an output column: kept apart
+    )
+    path = write(mines, tmp_path / "mines.gpkg")
+    out = tmp_path / "zh"
+    assert check(path, inputs["redline"], out).returncode == 0
+    raw = (out / "prerequisite.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel/WPS on Chinese Windows read UTF-8
+    table = pd.read_csv(out / "prerequisite.csv", encoding="utf-8-sig")
+    assert list(table.columns[:2]) == ["mine_id", "verdict"]  # the contract's names
+    assert table.set_index("mine_id").loc["M1", "采矿权人"] == "某某矿业有限公司"
+    assert list(table["input_verdict"]) == ["their own", "column"]
+    back = gpd.read_file(out / "prerequisite.gpkg", layer="mines")
+    assert list(back["矿山名称"]) == ["示例煤矿", "示例铜矿"]
+    book = openpyxl.load_workbook(out / "prerequisite.xlsx")
+    assert book.sheetnames == ["矿山", "冲突图斑", "规划区块重叠"]
+    header = [c.value for c in book["矿山"][1]]
+    assert header[:4] == ["矿山编号", "审查结论", "与红线关系", "矿区面积 (m²)"]
+    assert "生态保护红线重叠面积 (m²)" in header and "采矿权人" in header
+    rows = {r[0]: r for r in book["矿山"].iter_rows(min_row=2, values_only=True)}
+    assert rows["M1"][1] == "不通过" and rows["M2"][1] == "通过"
+    assert rows["M1"][3] == pytest.approx(table.set_index("mine_id").loc["M1", "mine_area_m2"])
+
+    out = tmp_path / "en"
+    r = check(path, inputs["redline"], out, "--lang", "en", "--keep-fields", "矿山名称")
+    assert r.returncode == 0, r.stderr
+    book = openpyxl.load_workbook(out / "prerequisite.xlsx")
+    header = [c.value for c in book["mines"][1]]
+    assert header[:4] == ["mine id", "verdict", "contact", "mine area (m²)"]
+    assert "矿山名称" in header and "采矿权人" not in header
+    assert list(book["mines"].iter_rows(min_row=2, values_only=True))[0][1] == "FAIL"
+    r = check(path, inputs["redline"], tmp_path / "x", "--keep-fields", "许可证号")
+    one_line_error(r, "no field '许可证号' to keep", "矿山名称")
+
+
+def test_quiet_and_verbose(inputs, tmp_path):
+    r = check(inputs["mines"], inputs["redline"], tmp_path / "q", "--quiet")
+    assert r.returncode == 0 and r.stdout == "" and r.stderr == ""
+    r = check(inputs["mines"], inputs["redline"], tmp_path / "v", "--verbose")
+    assert r.returncode == 0 and "PASS 1" in r.stdout
+    assert "read redline" in r.stderr and "read mines" in r.stderr and "EPSG:4525" in r.stderr
+    one_line_error(
+        check(inputs["mines"], inputs["redline"], tmp_path / "b", "-q", "-v"), "not both"
+    )
 
 
 def test_warm_run_reuses_prepared_layers_and_gives_same_result(inputs, tmp_path):

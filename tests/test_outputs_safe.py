@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -47,9 +48,14 @@ HOSTILE_IDS = [
 ]
 
 
+#: A mine's own attribute as an applicant may fill it: a formula, a control character.
+HOSTILE_NAMES = ["=cmd|' /C calc'!A0", "铃\x07声"]
+
+
 def _mines(folder: Path, ids: list[str]) -> str:
     boxes = [gk_box(300 * k, 0, 300 * k + 200, 200) for k in range(len(ids))]
-    return write(layer(boxes, mine_id=ids), folder / "mines.gpkg")
+    names = [*HOSTILE_NAMES, *(f"矿山{k}" for k in range(len(ids)))][: len(ids)]
+    return write(layer(boxes, mine_id=ids, 矿山名称=names), folder / "mines.gpkg")
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +98,27 @@ def hostile_run(tmp_path_factory):
         r = greenmine(*args)
         assert r.returncode == 0, r.stderr
     return sandbox, out, zone_ids
+
+
+@pytest.mark.slow
+def test_workbook_cells_are_text_never_formulas(hostile_run):
+    _, out, _ = hostile_run
+    book = openpyxl.load_workbook(out / "prerequisite" / "prerequisite.xlsx")
+    sheet = book["矿山"]
+    header = [c.value for c in sheet[1]]
+    ids = header.index("矿山编号")
+    names = header.index("矿山名称")  # the mine's own field, carried through
+    rows = list(sheet.iter_rows(min_row=2))
+    assert all(c.data_type != "f" for row in rows for c in row)
+    assert sorted(r[ids].value for r in rows) == sorted(HOSTILE_IDS)
+    by_id = {r[ids].value: r[names].value for r in rows}
+    assert by_id[HOSTILE_IDS[0]] == HOSTILE_NAMES[0]  # shown as written, as text
+    assert by_id[HOSTILE_IDS[1]] == "铃\ufffd声"  # XML cannot hold the control character
+    assert sheet.freeze_panes == "A2"
+    for step in ("greening", "restoration"):
+        book = openpyxl.load_workbook(out / step / f"{step}.xlsx")
+        cells = [c for s in book.worksheets for row in s.iter_rows() for c in row]
+        assert cells and all(c.data_type != "f" for c in cells)
 
 
 @pytest.mark.slow

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -41,6 +41,10 @@ class MineSet:
         was done to the input, for the reasons column.
     source : ndarray of str
         Input file of each mine.
+    attributes : DataFrame
+        The mine's own fields (name, holder, mineral, licence number …) as the input layers
+        hold them, one row per mine in the order of ``ids`` (for a mine of several parts,
+        each field's first filled value); the id field and geometry are not among them.
     """
 
     ids: np.ndarray
@@ -48,6 +52,36 @@ class MineSet:
     area_m2: np.ndarray
     notes: pd.DataFrame
     source: np.ndarray
+    attributes: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def keeping(self, fields: Sequence[str] | None) -> MineSet:
+        """The same mines with only the attribute ``fields`` (None: all of them).
+
+        Raises
+        ------
+        LayerError
+            A field no mines layer has; the message lists those they have.
+        """
+        if fields is None:
+            return self
+        missing = [f for f in fields if f not in self.attributes.columns]
+        if missing:
+            raise LayerError(
+                f"the mines layers have no field {', '.join(map(repr, missing))} to keep; "
+                f"their fields are: {', '.join(map(str, self.attributes.columns)) or 'none'}"
+            )
+        return replace(self, attributes=self.attributes[list(fields)])
+
+    def with_attributes(self, table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` (one row per mine, in the order of ``ids``) with the mine's attributes
+        after its own columns; an attribute named like one of them (in any case, as GeoPackage
+        compares names), or ``fid``, is kept as ``input_NAME``."""
+        attrs = self.attributes.reset_index(drop=True)
+        taken = {str(c).casefold() for c in table.columns} | {"fid", "geometry"}
+        attrs.columns = [
+            f"input_{c}" if str(c).casefold() in taken else str(c) for c in attrs.columns
+        ]
+        return pd.concat([table.reset_index(drop=True), attrs], axis=1)
 
 
 def prepare_mines(frames: Sequence[tuple[gpd.GeoDataFrame, str]], id_field: str) -> MineSet:
@@ -61,7 +95,7 @@ def prepare_mines(frames: Sequence[tuple[gpd.GeoDataFrame, str]], id_field: str)
         Field that identifies a mine; rows sharing a value are parts of one mine
         and are merged (reported).
     """
-    ids, geoms, sources, notes = [], [], [], []
+    ids, geoms, sources, notes, attributes = [], [], [], [], []
     offset = 0
     for gdf, name in frames:
         if id_field not in gdf.columns:
@@ -86,6 +120,7 @@ def prepare_mines(frames: Sequence[tuple[gpd.GeoDataFrame, str]], id_field: str)
                 )
             )
         ids.append(gdf[id_field].to_numpy())
+        attributes.append(pd.DataFrame(gdf.drop(columns=[gdf.geometry.name, id_field])))
         geoms.append(m.geoms)
         sources.append(np.full(len(gdf), name, dtype=object))
         offset += len(gdf)
@@ -120,7 +155,9 @@ def prepare_mines(frames: Sequence[tuple[gpd.GeoDataFrame, str]], id_field: str)
         ignore_index=True,
     )
     first_src = pd.Series(all_src).groupby(codes).first().reindex(labels).to_numpy()
-    return MineSet(np.asarray(uniques.to_numpy()), merged, area, note_df, first_src)
+    attrs = pd.concat(attributes, ignore_index=True).groupby(codes, sort=True).first()
+    attrs = attrs.reindex(labels).reset_index(drop=True)
+    return MineSet(np.asarray(uniques.to_numpy()), merged, area, note_df, first_src, attrs)
 
 
 def read_mines(

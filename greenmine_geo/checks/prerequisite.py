@@ -99,17 +99,20 @@ class PrerequisiteResult(StepResult):
         counts = self.mines["verdict"].value_counts()
         return {v.value: int(counts.get(v, 0)) for v in Verdict}
 
-    def write(self, out_dir: Path) -> list[Path]:
-        """``prerequisite.csv`` (one row per mine) and ``prerequisite.gpkg`` (layers ``mines``,
-        ``conflicts``, ``block_overlaps``; EPSG:4490)."""
-        layers = {
+    def tables(self) -> dict[str, Any]:
+        """Layers ``mines``, ``conflicts`` and ``block_overlaps``."""
+        return {
             "mines": self.mines,
             "conflicts": self.conflicts,
             "block_overlaps": self.block_overlaps,
         }
+
+    def write(self, out_dir: Path) -> list[Path]:
+        """``prerequisite.csv`` (one row per mine) and ``prerequisite.gpkg`` (layers ``mines``,
+        ``conflicts``, ``block_overlaps``; EPSG:4490)."""
         return [
             results.write_csv(self.mines, out_dir / "prerequisite.csv"),
-            results.write_gpkg(layers, out_dir / "prerequisite.gpkg"),
+            results.write_gpkg(self.tables(), out_dir / "prerequisite.gpkg"),
         ]
 
     def manifest_record(self) -> dict[str, Any]:
@@ -550,6 +553,7 @@ def check_prerequisite(
     table.update(verdict=verdict, reasons=reasons, source=mines.source)
     frame = pd.DataFrame(table)
     frame = frame[LEADING_COLUMNS + [c for c in frame.columns if c not in LEADING_COLUMNS]]
+    frame = mines.with_attributes(frame)
     empty_conflicts = gpd.GeoDataFrame(
         columns=CONFLICT_COLUMNS, geometry="geometry", crs=EQUAL_AREA
     )

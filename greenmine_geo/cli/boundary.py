@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
 
 from ..config import ConvertParams
-from .options import build, field_option, run_step
+from .options import RunOptions, build, field_option, run_options, run_step
 
 __all__ = ["convert_boundary"]
 
@@ -41,12 +42,13 @@ def _towgs84(
 @field_option(
     ConvertParams, "towgs84", metavar="DX,DY,DZ,RX,RY,RZ,PPM", type=str, callback=_towgs84
 )
-def convert_boundary(**values: object) -> None:
+@run_options(out=False)
+def convert_boundary(opts: RunOptions, **values: object) -> None:
     """Corner-point boundary files (拐点坐标: TXT, CSV/XLSX, mining-right strings) → checked polygons."""
     from ..steps import convert
 
     if values.get("zone_width") is not None:
         values["zone_width"] = int(str(values["zone_width"]))
     params = build(ConvertParams, **values)
-    out_dir = Path(params.out).parent
-    run_step(convert.run, params, out_dir)
+    opts = dataclasses.replace(opts, out_dir=Path(params.out).parent)
+    run_step(convert.run, params, opts)

@@ -9,13 +9,14 @@ import click
 
 from ..config import PrerequisiteParams
 from .options import (
+    RunOptions,
     assign_crs_option,
     build,
     cache_option,
+    field_list,
     field_option,
     mines_option,
-    out_option,
-    progress_option,
+    run_options,
     run_step,
 )
 
@@ -57,14 +58,12 @@ def check() -> None:
 @field_option(PrerequisiteParams, "tolerance_m")
 @field_option(PrerequisiteParams, "boundary_datum")
 @assign_crs_option
-@out_option
+@field_option(PrerequisiteParams, "keep_fields", metavar="FIELD,…", callback=field_list)
 @cache_option
-@progress_option
-def check_prerequisite(
-    out_dir: Path, cache_dir: Path | None, progress: bool, **values: object
-) -> None:
+@run_options()
+def check_prerequisite(opts: RunOptions, cache_dir: Path | None, **values: object) -> None:
     """Check mining areas against the red line and planning layers (先决条件: 矿区范围)."""
     from ..steps import prerequisite
 
     params = build(PrerequisiteParams, **values)
-    run_step(prerequisite.run, params, out_dir, cache_dir=cache_dir, progress=progress)
+    run_step(prerequisite.run, params, opts, cache_dir=cache_dir)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import click
@@ -12,13 +11,15 @@ import click
 from ..config import GreeningParams, RestorationParams, ReviewParams
 from .options import (
     Decorator,
+    RunOptions,
     assign_crs_option,
     bands_option,
     build,
     date_option,
+    field_list,
     field_option,
     mines_option,
-    out_option,
+    run_options,
     run_step,
 )
 
@@ -100,13 +101,14 @@ def _fvc_options(model: type[GreeningParams] | type[RestorationParams]) -> Decor
 @field_option(GreeningParams, "end_members", metavar="SOIL,VEG", type=str, callback=_end_members)
 @field_option(GreeningParams, "end_member_areas")
 @field_option(GreeningParams, "figures")
+@field_option(GreeningParams, "keep_fields", metavar="FIELD,…", callback=field_list)
 @assign_crs_option
-@out_option
-def greening(out_dir: Path, **values: object) -> None:
+@run_options()
+def greening(opts: RunOptions, **values: object) -> None:
     """Greening coverage of each mine's greenable area from one image (indicator 6)."""
     from ..steps import greening as step
 
-    run_step(step.run, build(GreeningParams, **values), out_dir)
+    run_step(step.run, build(GreeningParams, **values), opts)
 
 
 @click.command()
@@ -136,12 +138,12 @@ def greening(out_dir: Path, **values: object) -> None:
 @field_option(RestorationParams, "band_m")
 @field_option(RestorationParams, "charts")
 @assign_crs_option
-@out_option
-def restoration(out_dir: Path, **values: object) -> None:
+@run_options()
+def restoration(opts: RunOptions, **values: object) -> None:
     """Restoration of zones over a time series (indicators 38-41), and new bare ground past mine boundaries."""
     from ..steps import restoration as step
 
-    run_step(step.run, build(RestorationParams, **values), out_dir)
+    run_step(step.run, build(RestorationParams, **values), opts)
 
 
 @click.command("review-imagery")
@@ -161,9 +163,9 @@ def restoration(out_dir: Path, **values: object) -> None:
 @date_option(ReviewParams, "review_from")
 @date_option(ReviewParams, "review_to")
 @assign_crs_option
-@out_option
-def review_imagery(out_dir: Path, **values: object) -> None:
+@run_options()
+def review_imagery(opts: RunOptions, **values: object) -> None:
     """Review a submitted image for a mine: PASS/WARN/FAIL per check, in review.json and review.html."""
     from ..steps import review as step
 
-    run_step(step.run, build(ReviewParams, **values), out_dir)
+    run_step(step.run, build(ReviewParams, **values), opts)

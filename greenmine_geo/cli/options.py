@@ -11,9 +11,11 @@ that names the option.
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -22,6 +24,7 @@ import click
 from pydantic import BaseModel, ValidationError
 
 from ..config import StepParams, VectorInputs, assigned_crs
+from ..terms import LANGS, Lang
 from ..types import StepResult
 
 __all__ = [
@@ -30,11 +33,13 @@ __all__ = [
     "build",
     "cache_option",
     "date_option",
+    "field_list",
     "field_option",
     "mines_option",
     "out_option",
     "parse_bands",
-    "progress_option",
+    "RunOptions",
+    "run_options",
     "run_step",
     "step_context",
 ]
@@ -144,6 +149,16 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> da
         raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
 
 
+def field_list(_ctx: click.Context, _param: click.Parameter, value: str | None) -> list[str] | None:
+    """``A,B,C`` (commas ASCII or full-width) → ``["A", "B", "C"]``; None when not given."""
+    if value is None:
+        return None
+    names = [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
+    if not names:
+        raise click.BadParameter(f"{value!r}: give field names separated by commas")
+    return names
+
+
 def date_option(model: type[BaseModel], name: str) -> Decorator:
     """An ISO date option (``YYYY-MM-DD``) for a model's date field."""
     help = _help(model.model_fields[name].description)
@@ -164,7 +179,9 @@ out_option = click.option(
 )
 assign_crs_option = field_option(VectorInputs, "assign_crs", metavar="EPSG:NNNN")
 progress_option = click.option(
-    "--progress/--no-progress", default=True, help="Show a progress bar for long jobs (stderr)."
+    "--progress/--no-progress",
+    default=True,
+    help="Show a progress bar for long jobs (stderr, on a terminal).",
 )
 cache_option = click.option(
     "--cache-dir",
@@ -174,34 +191,91 @@ cache_option = click.option(
 )
 
 
-def step_context(
-    out_dir: Path,
-    *,
-    cache_dir: Path | None = None,
-    progress: bool = False,
-    manifest: bool = True,
-    assign_crs: str | None = None,
-) -> Any:
+@dataclass(frozen=True)
+class RunOptions:
+    """How a command runs and reports: its output directory, the workbook's language,
+    whether a progress bar is drawn, and how much is logged (``quiet``/``verbose``).
+    ``out_dir`` is None for a command that names its output otherwise (``run``)."""
+
+    out_dir: Path | None
+    lang: Lang = "zh"
+    progress: bool = True
+    quiet: bool = False
+    verbose: bool = False
+
+
+def run_options(out: bool = True) -> Decorator:
+    """``--out`` (when ``out``), ``--lang``, ``--progress/--no-progress``, ``-q/--quiet`` and
+    ``-v/--verbose``, handed to the command as one :class:`RunOptions` named ``opts``
+    (logging is set up from them before the command runs)."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(f)
+        def command(lang: Lang, progress: bool, quiet: bool, verbose: bool, **values: Any) -> Any:
+            if quiet and verbose:
+                raise click.UsageError("give --quiet or --verbose, not both")
+            from .terminal import configure_logging
+
+            configure_logging(quiet=quiet, verbose=verbose)
+            out_dir = values.pop("out_dir") if out else None
+            opts = RunOptions(out_dir, lang, progress and not quiet, quiet, verbose)
+            return f(opts=opts, **values)
+
+        for option in (
+            *((out_option,) if out else ()),
+            click.option(
+                "--lang",
+                type=click.Choice(LANGS),
+                default="zh",
+                show_default=True,
+                help="Language of the workbook's sheets, headers and verdict words (CSV "
+                "columns keep their names).",
+            ),
+            progress_option,
+            click.option(
+                "-q",
+                "--quiet",
+                is_flag=True,
+                help="Print errors only (no progress, "
+                "headline or warnings; warnings stay in the manifest).",
+            ),
+            click.option(
+                "-v",
+                "--verbose",
+                is_flag=True,
+                help="Also log every input read "
+                "(format, CRS, features, findings) and every stage, on stderr.",
+            ),
+        ):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def step_context(opts: RunOptions, *, cache_dir: Path | None = None, **context: Any) -> Any:
     """The context a command runs its step in (a progress bar on a terminal when asked);
-    use it as ``with step_context(out) as ctx:`` so the output directory is released."""
+    use it as ``with step_context(opts) as ctx:`` so the output directory is released.
+    ``context``: other :class:`~greenmine_geo.steps.skeleton.StepContext` fields."""
     from ..steps.skeleton import StepContext
     from .terminal import TqdmProgress
 
-    ctx = StepContext(
-        out_dir, progress=TqdmProgress(progress), manifest=manifest, assign_crs=assign_crs
-    )
+    assert opts.out_dir is not None, "a step command has --out"
+    ctx = StepContext(opts.out_dir, progress=TqdmProgress(opts.progress), lang=opts.lang, **context)
     if cache_dir is not None:
         ctx.cache_dir = cache_dir
     return ctx
 
 
-def run_step(run: Callable[[P, Any], StepResult], params: P, out_dir: Path, **context: Any) -> None:
+def run_step(
+    run: Callable[[P, Any], StepResult], params: P, opts: RunOptions, **context: Any
+) -> None:
     """Run a step (``run(params, ctx)``) in its context (:func:`step_context`'s ``context``
     options) and print its headline and warnings."""
     from .terminal import echo_result
 
-    with step_context(out_dir, assign_crs=assigned_crs(params), **context) as ctx:
-        echo_result(out_dir, run(params, ctx))
+    with step_context(opts, assign_crs=assigned_crs(params), **context) as ctx:
+        echo_result(ctx.out_dir, run(params, ctx))
 
 
 def build(model: type[M], **values: Any) -> M:

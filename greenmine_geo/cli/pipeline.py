@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import cache_option, progress_option
+from .options import RunOptions, cache_option, run_options
 from .terminal import TqdmProgress, echo_result
 
 __all__ = ["demo_data", "run", "schema", "validate"]
@@ -22,13 +22,17 @@ __all__ = ["demo_data", "run", "schema", "validate"]
     help="Output directory (default: the pipeline's out, else out/<name>).",
 )
 @cache_option
-@progress_option
-def run(pipeline: Path, out_dir: Path | None, cache_dir: Path | None, progress: bool) -> None:
+@run_options(out=False)
+def run(pipeline: Path, out_dir: Path | None, cache_dir: Path | None, opts: RunOptions) -> None:
     """Run a pipeline file."""
     from ..pipeline import run_pipeline_file
 
     for step_dir, result in run_pipeline_file(
-        pipeline, out_dir, cache_dir=cache_dir, progress=TqdmProgress(progress)
+        pipeline,
+        out_dir,
+        cache_dir=cache_dir,
+        progress=TqdmProgress(opts.progress),
+        lang=opts.lang,
     ):
         echo_result(step_dir, result)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -11,7 +12,9 @@ import click
 
 from ..types import StepResult
 
-__all__ = ["TqdmProgress", "echo_result", "fail"]
+__all__ = ["TqdmProgress", "configure_logging", "echo_result", "fail"]
+
+PACKAGE = "greenmine_geo"
 
 
 class TqdmProgress:
@@ -31,6 +34,7 @@ class TqdmProgress:
             )
 
     def advance(self, label: str) -> None:
+        logging.getLogger(PACKAGE).info(label)
         if self.bar is not None:
             self.bar.set_postfix_str(label, refresh=False)
             self.bar.update(1)
@@ -41,11 +45,34 @@ class TqdmProgress:
             self.bar = None
 
 
+class _Lines(logging.Formatter):
+    """``warning: …`` for warnings, the message alone below them (``-v``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = " ".join(record.getMessage().split())
+        return f"{record.levelname.lower()}: {text}" if record.levelno >= logging.WARNING else text
+
+
+def configure_logging(*, quiet: bool = False, verbose: bool = False) -> None:
+    """Log the package's messages on stderr: warnings (default), errors only (``quiet``) or
+    also each input read and stage (``verbose``). Called once per command."""
+    logger = logging.getLogger(PACKAGE)
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Lines())
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING)
+
+
 def echo_result(out_dir: Path, result: StepResult) -> None:
-    """``DIR: headline`` on stdout, then each warning on stderr."""
-    click.echo(f"{os.path.relpath(out_dir)}: {result.headline()}")
+    """``DIR: headline`` on stdout (not with ``--quiet``), then each warning, logged."""
+    logger = logging.getLogger(PACKAGE)
+    if logger.isEnabledFor(logging.WARNING):
+        click.echo(f"{os.path.relpath(out_dir)}: {result.headline()}")
     for w in result.warnings:
-        click.echo(f"warning: {w}", err=True)
+        logger.warning(w)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

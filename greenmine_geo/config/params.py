@@ -116,6 +116,10 @@ class _MinesInput(VectorInputs):
     boundary_datum: Literal["cgcs2000"] | None = Field(
         None, description="datum of corner-point files that do not declare one"
     )
+    keep_fields: list[str] | None = Field(
+        None,
+        description="the mines' own fields carried into the results (default: all of them)",
+    )
 
     @field_validator("mines", mode="before")
     @classmethod

@@ -361,6 +361,10 @@ class GreeningResult(StepResult):
             "with_bare_patches": int((self.table["bare_patches"] > 0).sum()),
         }
 
+    def tables(self) -> dict[str, Any]:
+        """The table ``greening`` (one row per mine) and the layer ``bare_patches``."""
+        return {"greening": self.table, "bare_patches": self.bare_patches}
+
     def write(self, out_dir: Path) -> list[Path]:
         layers = {"greenable": self.greenable, "bare_patches": self.bare_patches}
         return [

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 import pyproj
 import scipy.fft
 import shapely
@@ -719,6 +720,11 @@ class ReviewResult(StepResult):
         """The overall status and the checks that did not pass."""
         failed = [c.id for c in self.checks if c.status != PASS]
         return f"{self.overall}" + (f" ({', '.join(failed)})" if failed else "")
+
+    def tables(self) -> dict[str, Any]:
+        """The checklist as the table ``checks``: check, status, message."""
+        rows = [(c.id, c.status.value, c.message) for c in self.checks]
+        return {"checks": pd.DataFrame(rows, columns=["check", "status", "message"])}
 
     def write(self, out_dir: Path) -> list[Path]:
         return [results.write_json(self.to_json(), out_dir / "review.json")]

@@ -176,6 +176,17 @@ class RestorationResult(StepResult):
             out["suspected_outside_patches"] = len(self.disturbance)
         return out
 
+    def tables(self) -> dict[str, Any]:
+        """Tables ``restoration_summary`` and ``restoration_timeseries``, and the layer
+        ``outside_disturbance`` when the mines were searched."""
+        tables: dict[str, Any] = {
+            "restoration_summary": self.zone_summary,
+            "restoration_timeseries": self.timeseries,
+        }
+        if self.disturbance is not None:
+            tables["outside_disturbance"] = self.disturbance
+        return tables
+
     def write(self, out_dir: Path) -> list[Path]:
         written = [
             results.write_csv(self.timeseries, out_dir / "restoration_timeseries.csv"),

@@ -20,6 +20,7 @@ RECORDED_TIMES: dict[str, tuple[str, ...]] = {
     "review.json": ("reviewed_utc",),
     "review.html": ("the review's time",),
     "*.gpkg": ("gpkg_contents.last_change",),
+    "*.xlsx": ("docProps/core.xml created and modified", "the ZIP members' times"),
     "*.pdf": ("CreationDate",),
     "maps/print/*": ("the footer's date",),
     "registry/*.json": ("submission", "registered_utc"),

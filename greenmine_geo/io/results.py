@@ -77,8 +77,9 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_csv(path: str | os.PathLike[str], **kwargs: Any) -> pd.DataFrame:
-    """A CSV this package wrote, with the quotes :func:`spreadsheet_safe` added taken off."""
-    table = pd.read_csv(path, **kwargs)
+    """A CSV this package wrote (UTF-8 with a BOM), with the quotes :func:`spreadsheet_safe`
+    added taken off."""
+    table = pd.read_csv(path, encoding="utf-8-sig", **kwargs)
     for col in table.columns:
         if table[col].dtype == object or pd.api.types.is_string_dtype(table[col]):
             quoted = table[col].map(
@@ -92,10 +93,11 @@ def read_csv(path: str | os.PathLike[str], **kwargs: Any) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write a table as UTF-8 CSV (no BOM), geometry dropped, formulas neutralised, atomically."""
+    """Write a table as UTF-8 CSV with a BOM (so Excel and WPS on Chinese Windows read it as
+    UTF-8, not GBK), geometry dropped, formulas neutralised, atomically."""
     table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
     with atomic_output(path) as tmp:
-        spreadsheet_safe(round_measures(table)).to_csv(tmp, index=False, encoding="utf-8")
+        spreadsheet_safe(round_measures(table)).to_csv(tmp, index=False, encoding="utf-8-sig")
     return Path(path)
 
 

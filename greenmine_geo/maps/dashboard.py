@@ -58,9 +58,9 @@ def league_table(res: RunResults) -> pd.DataFrame:
     mines["mine_id"] = mines["mine_id"].astype(str)
     info = res.mine_info
     if info is not None:
-        mines = mines.join(
-            info[[c for c in ("mineral", "scale") if c in info.columns]], on="mine_id"
-        )
+        # the mines table carries the mine's own fields already when the step kept them
+        wanted = [c for c in ("mineral", "scale") if c in info.columns and c not in mines]
+        mines = mines.join(info[wanted], on="mine_id")
         green = on_green_list(info)
         if green is not None:
             mines = mines.join(green.rename("on_list"), on="mine_id")

@@ -25,6 +25,7 @@ __all__ = ["run"]
 def run(params: GreeningParams, ctx: StepContext) -> GreeningResult:
     """Measure greening coverage of every mine on one image; write the results."""
     mines = ctx.mine_set(params.mines, params.id_field, datum=params.boundary_datum)
+    mines = mines.keeping(params.keep_fields)
     geoms = np.asarray(mines.geoms, dtype=object)
     notes: list[str] = []
     blocked = np.empty(0, dtype=object)
@@ -69,4 +70,5 @@ def run(params: GreeningParams, ctx: StepContext) -> GreeningResult:
     result = GreeningResult.from_measurements(
         measured, mines.ids, greenable, scene, notes, dict(sorted(figures.items()))
     )
+    result.table = mines.with_attributes(result.table)
     return ctx.finish(result, params)

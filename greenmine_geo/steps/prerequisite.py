@@ -19,6 +19,7 @@ def run(params: PrerequisiteParams, ctx: StepContext) -> PrerequisiteResult:
     progress = ctx.progress
     progress.start(len(params.mines) + len(params.layers) + 3, "prerequisite check")
     mines = ctx.mine_set(params.mines, params.id_field, datum=params.boundary_datum)
+    mines = mines.keeping(params.keep_fields)
     redline = ctx.planning_layer(params.redline, "redline")
     progress.advance("red line prepared")
     layers = []

@@ -14,6 +14,7 @@ never looks complete.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -28,6 +29,7 @@ import shapely
 from matplotlib.figure import Figure
 from PIL import Image
 
+from .. import terms
 from ..checks.mines import MineSet, prepare_mines, read_mines
 from ..config import LayerSpec, StepParams
 from ..errors import InputError
@@ -38,10 +40,12 @@ from ..io.outdir import OutputDir
 from ..io.registry import read_submissions
 from ..io.tables import read_exemptions, read_plan_table
 from ..io.untrusted import UntrustedRaster, UntrustedRasterError, open_untrusted
-from ..io.vector import read_layer
-from ..layers import PlanningLayer, planning_layer, resolve_fields, role_of
+from ..io.vector import LayerSource, read_layer
+from ..io.workbook import write_workbook
+from ..layers import PlanningLayer, layer_names_zh, planning_layer, resolve_fields, role_of
 from ..overlay import DENSIFY_DEG, DENSIFY_M, Measurable, PreparedLayer, to_measurable
 from ..progress import NullProgress, Progress
+from ..terms import Lang
 from ..types import StepResult
 
 __all__ = ["PREPARE_PARAMS", "StepContext"]
@@ -50,6 +54,18 @@ __all__ = ["PREPARE_PARAMS", "StepContext"]
 PREPARE_PARAMS = {"max_vertices": 256, "densify_m": DENSIFY_M, "densify_deg": DENSIFY_DEG}
 
 R = TypeVar("R", bound=StepResult)
+log = logging.getLogger(__name__)
+
+
+def _log_read(role: str, source: LayerSource) -> None:
+    """Say, with ``--verbose``, what was read and what reading it found."""
+    where = source.path + (f":{source.layer}" if source.layer else "")
+    found = "; ".join(source.findings)
+    log.info(
+        f"read {role} {where}: {source.features} features, {source.crs}"
+        + (f", {source.encoding}" if source.encoding else "")
+        + (f" ({found})" if found else "")
+    )
 
 
 def _cached_layer(cache_dir: Path, key: str) -> PreparedLayer | None:
@@ -88,6 +104,8 @@ class StepContext:
     manifest: bool = True
     #: the CRS of vector inputs that declare none (``--assign-crs``), else None
     assign_crs: str | None = None
+    #: the language of the workbook's sheet names, headers and verdict words
+    lang: Lang = "zh"
     _out: OutputDir = field(init=False, repr=False)
     #: held while recording a written file: steps may write from several threads
     _writing: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -120,6 +138,7 @@ class StepContext:
         """A vector layer (``PATH`` or ``PATH:LAYER``) in its own CRS; ``what`` names it in errors."""
         what = what or f"{role.replace('_', '-')} layer"
         gdf, source = read_layer(spec, what=what, assign_crs=self.assign_crs)
+        _log_read(role, source)
         self.inputs.append({"role": role, **source.as_dict()})
         return gdf
 
@@ -134,6 +153,7 @@ class StepContext:
             gdf, source = read_mines(
                 spec, what="mines layer", datum=datum, assign_crs=self.assign_crs
             )
+            _log_read("mines", source)
             self.inputs.append({"role": "mines", **source.as_dict()})
             frames.append((gdf, source.path))
             self.progress.advance(f"read {Path(spec).name}")
@@ -162,6 +182,7 @@ class StepContext:
         attrs, source = read_layer(
             spec.path, what=what, read_geometry=False, assign_crs=self.assign_crs
         )
+        _log_read(name, source)
         self.inputs.append({"role": name, **source.as_dict()})
         columns = [c for c in attrs.columns if c != attrs.geometry.name]
         fields = resolve_fields(columns, role_of(name), spec.fields, what=f"{what} {source.path}")
@@ -251,11 +272,27 @@ class StepContext:
         self.begin()
         return self.wrote([results.write_text(text, self.out_dir / name)])[0]
 
+    def write_workbook(self, result: StepResult) -> None:
+        """``<command>.xlsx``: a sheet per table of the result, headers for people in
+        :attr:`lang` (:mod:`greenmine_geo.terms`); nothing for a result without tables."""
+        tables = result.tables()
+        if not tables:
+            return
+        names = layer_names_zh()
+        sheets = {
+            terms.sheet_name(name, self.lang): terms.sheet_table(
+                results.round_measures(table), self.lang, names
+            )
+            for name, table in tables.items()
+        }
+        self.wrote([write_workbook(sheets, self.out_dir / f"{result.command}.xlsx")])
+
     def finish(self, result: R, params: StepParams) -> R:
         """Write the result's files, then the manifest (inputs, parameters, outputs) last,
         and release the output directory."""
         self.begin()
         self.wrote(result.write(self.out_dir))
+        self.write_workbook(result)
         if not self.manifest:
             self._out.close()
             return result

@@ -1,0 +1,184 @@
+"""The words of the workbooks, in Chinese and English: sheet names, headers with units, verdicts.
+
+CSV and GeoPackage columns keep their machine names (``mine_area_m2``: a contract other
+programs read). The workbook an office opens is for people: :func:`sheet_table` gives
+each table Chinese (``zh``, the default) or English (``en``) headers with the unit in
+them (``矿区面积 (m²)``, ``mine area (m²)``) and, in Chinese, the verdict and status
+words (``FAIL`` → ``不通过``). Columns this package does not know (the mine's own
+attributes: 矿山名称, 采矿权人 …) keep their names; a layer-named column
+(``key_zones_overlap_m2``) is named after its layer's role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+import pandas as pd
+
+__all__ = ["LANGS", "Lang", "header", "sheet_name", "sheet_table"]
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+#: Units by the suffix of a column's name (longest first).
+_UNITS = (("_per_year", "/a"), ("_years", "a"), ("_pct", "%"), ("_m2", "m²"), ("_m", "m"))
+
+#: Chinese names of the columns every step writes (without their unit).
+_COLUMN_ZH = {
+    "mine_id": "矿山编号",
+    "verdict": "审查结论",
+    "contact": "与红线关系",
+    "mine_area": "矿区面积",
+    "reasons": "理由",
+    "source": "来源文件",
+    "league_city": "盟市",
+    "banner_county": "旗县区",
+    "shares_mining_block_with": "共用开采规划区块的矿山",
+    "layer": "图层",
+    "class": "地类",
+    "feature_row": "要素序号",
+    "feature_name": "要素名称",
+    "feature_attributes": "要素属性",
+    "area": "面积",
+    "mine": "占矿区比例",
+    "sliver": "舍入碎屑",
+    "effect": "影响",
+    "greenable_area": "可绿化面积",
+    "vegetated_area": "植被覆盖面积",
+    "coverage": "绿化覆盖率",
+    "fvc_mean": "平均植被覆盖度",
+    "reference_fvc_mean": "周边参照植被覆盖度",
+    "relative_cover": "相对覆盖率",
+    "bare_patches": "裸露图斑数",
+    "indicator6_score": "指标6得分",
+    "indicator6_reason": "指标6说明",
+    "vi_soil": "裸土端元",
+    "vi_veg": "植被端元",
+    "notes": "备注",
+    "patch_no": "图斑号",
+    "centroid_lon": "中心经度",
+    "centroid_lat": "中心纬度",
+    "zone_id": "修复单元编号",
+    "zone_type": "修复单元类型",
+    "status": "进展状态",
+    "trend": "年变化趋势",
+    "trend_p": "趋势显著性p值",
+    "y2r": "达标年限",
+    "r80p": "恢复率R80P",
+    "rri": "恢复指数RRI",
+    "reason": "说明",
+    "delta_ir": "植被指数变化ΔIR",
+    "target_fvc": "目标植被覆盖度",
+    "target_source": "目标来源",
+    "start_fvc": "起始植被覆盖度",
+    "observed_years": "观测年数",
+    "date": "日期",
+    "vegetated": "植被像元比例",
+    "bare": "裸地像元比例",
+    "valid": "有效像元比例",
+    "recovery_ratio": "恢复比",
+    "included": "纳入计算",
+    "note": "备注",
+    "first_seen": "首次出现日期",
+    "distance": "距矿界距离",
+    "finding": "发现",
+    "check": "检查项",
+    "message": "说明",
+}
+#: Chinese names of the per-layer measures (``<layer>_<measure>``).
+_MEASURE_ZH = {
+    "overlap": "重叠面积",
+    "distance": "距离",
+    "contact_length": "接触长度",
+    "features": "涉及要素数",
+}
+#: Per-layer measures in percent are shares of the mine, not areas.
+_SHARE_ZH = "重叠占矿区比例"
+#: Chinese verdict and status words, by the columns that hold them.
+_VALUE_ZH = {
+    "PASS": "通过",
+    "REVIEW": "需复核",
+    "EXEMPT": "豁免",
+    "FAIL": "不通过",
+    "WARN": "警告",
+    "clear": "未接触",
+    "touching": "相接",
+    "overlapping": "压覆",
+    "report": "仅报告",
+    "sliver": "舍入碎屑",
+    "locate": "所在区块",
+    "done": "已完成",
+    "on_track": "按计划推进",
+    "lagging": "滞后",
+    "not_started": "未开始",
+    "insufficient_data": "数据不足",
+}
+_WORD_COLUMNS = ("verdict", "contact", "effect", "status")
+_SHEET_ZH = {
+    "mines": "矿山",
+    "conflicts": "冲突图斑",
+    "block_overlaps": "规划区块重叠",
+    "greening": "绿化覆盖",
+    "bare_patches": "裸露图斑",
+    "restoration_summary": "修复进展",
+    "restoration_timeseries": "修复时序",
+    "outside_disturbance": "疑似越界",
+    "checks": "影像审查",
+}
+
+
+def _split_unit(column: str) -> tuple[str, str | None]:
+    for suffix, unit in _UNITS:
+        if column.endswith(suffix) and len(column) > len(suffix):
+            return column.removesuffix(suffix), unit
+    return column, None
+
+
+def _zh(stem: str, unit: str | None, layer_zh: Mapping[str, str]) -> str | None:
+    if stem in _COLUMN_ZH:
+        return _COLUMN_ZH[stem]
+    for measure, name in _MEASURE_ZH.items():
+        layer = stem.removesuffix(f"_{measure}")
+        if layer != stem and layer in layer_zh:
+            return layer_zh[layer] + (_SHARE_ZH if measure == "overlap" and unit == "%" else name)
+    return layer_zh.get(stem)
+
+
+def header(column: str, lang: Lang, layer_zh: Mapping[str, str] | None = None) -> str:
+    """A column's header for people: ``mine_area_m2`` → ``矿区面积 (m²)`` or ``mine area (m²)``.
+
+    ``layer_zh`` names layers by key (``key_zones`` → 重点勘查开采区; ``landuse_grassland``
+    → 草原) for the per-layer columns. Unknown columns keep their names.
+    """
+    stem, unit = _split_unit(column)
+    if lang == "zh":
+        name = _zh(stem, unit, layer_zh or {})
+        if name is None:
+            return column
+    else:
+        name = stem.replace("_", " ")
+    return f"{name} ({unit})" if unit else name
+
+
+def sheet_name(table: str, lang: Lang) -> str:
+    """A workbook sheet's name for the table ``table`` (``mines`` → ``矿山``)."""
+    return _SHEET_ZH.get(table, table) if lang == "zh" else table
+
+
+def sheet_table(
+    frame: pd.DataFrame, lang: Lang, layer_zh: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """``frame`` with headers for people (:func:`header`) and, in Chinese, verdict words."""
+    out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    if lang == "zh":
+        for col in _WORD_COLUMNS:
+            if col in out.columns:
+                out[col] = out[col].map(lambda v: _VALUE_ZH.get(v, v) if isinstance(v, str) else v)
+    headers = [header(str(c), lang, layer_zh) for c in out.columns]
+    seen: dict[str, int] = {}
+    for i, h in enumerate(headers):  # an attribute named like a translated header stays apart
+        seen[h] = seen.get(h, 0) + 1
+        headers[i] = h if seen[h] == 1 else f"{h} ({seen[h]})"
+    out.columns = headers
+    return out
