@@ -2,9 +2,12 @@
 
 A planning layer's role comes from its name (``--layer NAME=PATH``): ``landuse``,
 ``farmland``, ``nature_reserve``, ``grassland``, ``forest``, ``key_zones``,
-``exploration_blocks``, ``mining_blocks``, ``admin``. Any other name is measured
-and reported without affecting the verdict. Field names are found among common
-English and Chinese spellings, or given explicitly (pipeline files).
+``exploration_blocks``, ``mining_blocks``, ``admin``, or its Chinese name (永久基本农田,
+自然保护地, 草地, 重点勘查开采区 …: :func:`layer_key`). Any other name is measured and
+reported without affecting the verdict, with a warning saying so. Field names are found
+among common English and Chinese spellings (this module lists every one: the roles'
+fields here, the mines' own fields in :data:`MINE_FIELDS`), or given explicitly
+(``--field landuse.class=DLMC``, ``fields:`` in pipeline files).
 
 Restoration zones (排土场, 尾矿库 …) have a schema of their own: an id, a zone type
 from :data:`ZONE_TYPES`, a start year and optionally a plan (:func:`restoration_zones`).
@@ -28,6 +31,7 @@ from .overlay import PreparedLayer, prepare_layer, to_measurable
 
 __all__ = [
     "LANDUSE_CLASSES",
+    "MINE_FIELDS",
     "ROLES",
     "ZONE_TYPES",
     "Check",
@@ -37,6 +41,9 @@ __all__ = [
     "ZoneFields",
     "classes_for",
     "end_member_areas",
+    "known_role",
+    "layer_key",
+    "mine_fields",
     "layer_names_zh",
     "normalise_landuse",
     "planning_layer",
@@ -76,6 +83,7 @@ class Role:
 
 
 _NAME = ("name", "NAME", "名称", "MC", "zone_name", "block_name", "QKMC", "ZQMC")
+_REDLINE_NAME = ("红线名称", "保护红线名称", "HXMC", "BHHXMC", *_NAME)
 _BLOCK_ID = ("block_id", "BLOCK_ID", "编号", "区块编号", "QKBH", "code", "id")
 _BLOCK_OPTIONAL = {
     "name": _NAME,
@@ -89,7 +97,7 @@ ROLES: dict[str, Role] = {
             "redline",
             "生态保护红线",
             "ecological protection red line",
-            optional={"name": _NAME},
+            optional={"name": _REDLINE_NAME},
             check=Check.RED_LINE,
         ),
         Role(
@@ -148,6 +156,31 @@ ROLES: dict[str, Role] = {
     ]
 }
 
+#: Other names a role goes by (``--layer 基本农田=…``), besides its key and Chinese name.
+_ROLE_ALIASES = {
+    "landuse": ("土地利用现状", "国土调查", "三调", "地类图斑"),
+    "farmland": ("基本农田", "永久基本农田保护区"),
+    "nature_reserve": ("自然保护区", "自然保护地体系"),
+    "grassland": ("草地", "基本草原"),
+    "forest": ("森林", "公益林"),
+    "key_zones": ("重点勘查区", "重点开采区"),
+    "admin": ("行政区划", "行政区划界线"),
+}
+_ROLE_OF_NAME = {
+    spelling: key
+    for key, role in ROLES.items()
+    for spelling in (key, role.zh, *_ROLE_ALIASES.get(key, ()))
+}
+
+#: The mines' own fields read for maps and reports (logical name → spellings).
+MINE_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "NAME", "矿山名称", "矿山名", "名称", "KSMC"),
+    "holder": ("holder", "采矿权人", "矿业权人", "CKQR"),
+    "mineral": ("mineral", "开采矿种", "主矿种", "矿种", "KZ"),
+    "scale": ("scale", "生产规模", "规模", "矿山规模"),
+    "licence": ("licence", "license", "采矿许可证号", "许可证号", "XKZH"),
+}
+
 #: Canonical land-use classes and the spellings that map to them.
 LANDUSE_CLASSES: dict[str, tuple[str, ...]] = {
     "farmland": ("farmland", "permanent_basic_farmland", "永久基本农田", "基本农田"),
@@ -169,9 +202,32 @@ def layer_names_zh() -> dict[str, str]:
     return names | classes
 
 
+def layer_key(name: str) -> str:
+    """The role key a layer name stands for (``永久基本农田`` → ``farmland``); a name of no
+    role is returned as it is (a reported-only layer)."""
+    return _ROLE_OF_NAME.get(name.strip(), name)
+
+
 def role_of(name: str) -> Role:
-    """The role a layer name stands for; unknown names are reported-only layers."""
-    return ROLES.get(name, Role(name, name, name))
+    """The role a layer name stands for (its key, Chinese name or an alias); unknown names
+    are reported-only layers."""
+    return ROLES.get(layer_key(name), Role(name, name, name))
+
+
+def known_role(name: str) -> bool:
+    """Whether ``name`` stands for a role the verdict uses (not a reported-only layer)."""
+    return layer_key(name) in ROLES
+
+
+def mine_fields(columns: list[str]) -> dict[str, str]:
+    """The mines' own fields found among ``columns``: logical name → column (see
+    :data:`MINE_FIELDS`)."""
+    found = {}
+    for logical, spellings in MINE_FIELDS.items():
+        match = next((c for c in spellings if c in columns), None)
+        if match is not None:
+            found[logical] = match
+    return found
 
 
 def normalise_landuse(values: pd.Series) -> pd.Series:

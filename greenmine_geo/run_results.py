@@ -33,6 +33,7 @@ from .imagery.review import ReviewResult
 from .imagery.timeseries import RestorationResult
 from .io.manifest import file_sha256
 from .io.vector import read_layer
+from .layers import mine_fields
 from .types import StepResult
 
 __all__ = ["RunResults", "StepRun", "load_results"]
@@ -189,6 +190,8 @@ def _prerequisite_views(res: RunResults) -> None:
             infos.append(pd.DataFrame(layer.drop(columns=layer.geometry.name)))
     info = _combined(infos)
     if info is not None:
+        found = mine_fields([str(c) for c in info.columns])  # 矿山名称 → name …
+        info = info.rename(columns={c: k for k, c in found.items() if k not in info.columns})
         res.mine_info = info.drop_duplicates("mine_id").set_index("mine_id")
     for role in CONTEXT_ROLES:
         layer = _combined(_inputs(res, steps, role))

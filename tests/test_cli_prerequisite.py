@@ -116,6 +116,37 @@ def test_office_outputs_bom_csv_chinese_workbook_and_the_mines_own_fields(inputs
     one_line_error(r, "no field '许可证号' to keep", "矿山名称")
 
 
+def test_chinese_layer_and_field_names(inputs, tmp_path):
+    farmland = write(layer([gk_box(-600, 0, 0, 1000)], 名称=["基本农田1"]), tmp_path / "nt.gpkg")
+    survey = write(layer([gk_box(-600, 0, 600, 1000)], DLBM=["grassland"]), tmp_path / "lu.gpkg")
+    other = write(layer([gk_box(-600, 0, 600, 1000)], x=["?"]), tmp_path / "other.gpkg")
+    red = write(
+        layer([gk_box(100, -500, 2000, 1500)], 红线名称=["阴山北麓"]), tmp_path / "red.gpkg"
+    )
+    out = tmp_path / "o"
+    r = check(
+        inputs["mines"], red, out,
+        "--layer", f"永久基本农田={farmland}", "--layer", f"土地利用={survey}",
+        "--field", "土地利用.class=DLBM", "--layer", f"旅游规划={other}",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    table = pd.read_csv(out / "prerequisite.csv").set_index("mine_id")
+    assert table.loc["M1", "farmland_overlap_pct"] == pytest.approx(50, abs=1e-3)  # its role
+    assert table.loc["M1", "verdict"] == "FAIL"
+    assert table.loc["M1", "landuse_grassland_overlap_pct"] == pytest.approx(100, abs=1e-3)
+    assert "旅游规划_overlap_m2" in table.columns
+    assert "'旅游规划' is not a layer the verdict uses" in r.stderr  # said, not silent
+    conflicts = gpd.read_file(out / "prerequisite.gpkg", layer="conflicts")
+    assert "阴山北麓" in set(conflicts["feature_name"])  # 红线名称 is the red line's name
+    r = check(
+        inputs["mines"], red, tmp_path / "x",
+        "--layer", f"永久基本农田={farmland}", "--layer", f"farmland={farmland}",
+    )  # fmt: skip
+    one_line_error(r, "both the farmland layer")
+    r = check(inputs["mines"], red, tmp_path / "y", "--field", "landuse.class=DLMC")
+    one_line_error(r, "--field names layer 'landuse'")
+
+
 def test_quiet_and_verbose(inputs, tmp_path):
     r = check(inputs["mines"], inputs["redline"], tmp_path / "q", "--quiet")
     assert r.returncode == 0 and r.stdout == "" and r.stderr == ""

@@ -25,7 +25,7 @@ from ..crs import EQUAL_AREA
 from ..io import results
 from ..io.manifest import read_manifest
 from ..io.vector import read_layer
-from ..layers import LANDUSE_CLASSES, Check, PlanningLayer
+from ..layers import LANDUSE_CLASSES, ROLES, Check, PlanningLayer, known_role
 from ..overlay import Hits, area_by_key, contact_with, hits, pieces_by_key
 from ..types import Contact, Effect, StepResult, Verdict
 from .blocks import city_region_overlaps, empty_blocks, shared_blocks
@@ -435,6 +435,11 @@ class _Run:
         """Any other layer: measured, with its rule if it has one (farmland, nature_reserve ...)."""
         name, m = layer.name, self.mines
         rule = rule_for(name, "overlap")
+        if not known_role(name):
+            self.warnings.append(
+                f"layer {name!r} is not a layer the verdict uses ({', '.join(ROLES)}, or their "
+                "Chinese names such as 永久基本农田): its overlaps are measured and reported only"
+            )
         feat = self.features(layer)
         idx = np.unique(feat.loc[~feat["sliver"].astype(bool), "index"].to_numpy(int))
         text = self.area_text(idx, total[idx])
