@@ -13,7 +13,7 @@ import pyogrio
 import pytest
 from shapely.geometry import Polygon
 
-from conftest import E0, N0, gk_box, greenmine, layer, write
+from conftest import E0, N0, gk_box, greenmine, layer, one_line_error, write
 
 REQUIRED = [
     "mine_id",
@@ -110,15 +110,6 @@ def check(mines, redline, out, *extra):
         "--out",
         str(out),
     )
-
-
-def one_line_error(r, *needles):
-    assert r.returncode == 2, (r.returncode, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
-    assert lines[0].startswith("greenmine: error: ")
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 def test_layer_without_crs_is_refused(inputs, tmp_path):

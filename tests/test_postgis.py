@@ -24,7 +24,7 @@ from greenmine_geo.io.postgis import is_postgis_url, parse_postgis_url, write_po
 from greenmine_geo.io.vector import read_layer
 
 import postgres
-from conftest import REPO, gk_box, greenmine, layer
+from conftest import REPO, gk_box, greenmine, layer, one_line_error
 
 DEMO = REPO / "data" / "demo"
 #: the demo mines and red line (pipelines/demo.yaml), each also loaded as demo.<stem>
@@ -59,20 +59,10 @@ def demo(pg) -> dict[str, str]:
 
 def prerequisite(mines: list[str], redline: str, out: Path, *extra: str):
     args = [a for m in mines for a in ("--mines", m)]
-    r = greenmine(
+    return greenmine(
         "check", "prerequisite", *args, "--id-field", "mine_id", "--redline", redline,
         "--out", str(out), *extra,
     )  # fmt: skip
-    return r
-
-
-def one_line_error(r, *needles: str) -> str:
-    assert r.returncode == 2, (r.returncode, r.stderr)
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("greenmine: error: "), r.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def test_verdicts_from_postgis_equal_those_from_files(pg, demo, tmp_path):
