@@ -48,14 +48,15 @@ def greenmine(*args: str, cwd: Path | None = None) -> subprocess.CompletedProces
     )
 
 
-def one_line_error(r, *needles):
-    """The command failed with exit 2 and one ``greenmine: error:`` line holding each needle."""
+def one_line_error(r: subprocess.CompletedProcess[str], *needles: str) -> str:
+    """Assert the command failed on its input with one error line holding ``needles``; the line."""
     assert r.returncode == 2, (r.returncode, r.stderr)
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
     assert lines[0].startswith("greenmine: error: ")
     for needle in needles:
         assert needle in lines[0], lines[0]
+    return lines[0]
 
 
 def pytest_configure(config):

@@ -14,7 +14,8 @@ _CONDA_NAME: dict[str, str] = {}
 
 
 def _parse(spec: str) -> tuple[str, str]:
-    m = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*(.*?)\s*", spec)
+    # extras (psycopg[binary]) choose wheels on PyPI; conda-forge packages need none
+    m = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*(?:\[[\w,\s-]*\])?\s*(.*?)\s*", spec)
     assert m, spec
     return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
 

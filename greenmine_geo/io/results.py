@@ -33,6 +33,7 @@ _PNG_LEVEL = 1
 __all__ = [
     "FORMULA_START",
     "json_safe",
+    "layer_as_written",
     "read_csv",
     "round_measures",
     "spreadsheet_safe",
@@ -110,6 +111,13 @@ def _as_multipolygons(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
+def layer_as_written(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A result layer as it is written (GeoPackage, PostGIS): in EPSG:4490 (CGCS2000), every
+    geometry a MultiPolygon (None where it has no polygon part), measures rounded."""
+    out = round_measures(gdf.to_crs(CGCS2000))
+    return out.set_geometry(gpd.GeoSeries(_as_multipolygons(out.geometry.values), crs=CGCS2000))
+
+
 def write_gpkg(
     layers: dict[str, gpd.GeoDataFrame],
     path: str | os.PathLike[str],
@@ -128,11 +136,7 @@ def write_gpkg(
             for name, table in (tables or {}).items():
                 pyogrio.write_dataframe(pd.DataFrame(table), tmp, layer=name, driver="GPKG")
             for name, gdf in layers.items():
-                out = round_measures(gdf.to_crs(CGCS2000))
-                out = out.set_geometry(
-                    gpd.GeoSeries(_as_multipolygons(out.geometry.values), crs=CGCS2000)
-                )
-                out.to_file(
+                layer_as_written(gdf).to_file(
                     tmp, layer=name, driver="GPKG", engine="pyogrio", geometry_type="MultiPolygon"
                 )
     except (DataSourceError, DataLayerError) as exc:  # GDAL's words for a failed write

@@ -7,7 +7,8 @@ read without GDAL (GeoParquet, CSV/XLSX with a geometry column: :mod:`.geotable`
 inside a ZIP (:mod:`.archive`). Inputs come from applicants and e-mail, so each is treated
 as hostile:
 
-* URLs, GDAL virtual paths (``/vsi…``) and connection strings are refused;
+* URLs (but a PostGIS table's ``postgresql://`` URL, read by :mod:`.postgis`), GDAL
+  virtual paths (``/vsi…``) and connection strings are refused;
 * the format is decided from the content (:mod:`.sniff`) against an allow-list, and
   GDAL must open the file with that format's driver; VRT, GDALG, WFS/OGC API, GML and
   the other drivers that follow a file's references are not even registered
@@ -364,7 +365,8 @@ def read_layer(
     Parameters
     ----------
     spec : path-like
-        ``PATH`` or ``PATH:LAYER`` of a local file (see the module docstring).
+        ``PATH`` or ``PATH:LAYER`` of a local file (see the module docstring), or a
+        ``postgresql://`` URL of a PostGIS table (:mod:`.postgis`).
     what : str
         The layer's role, used in error messages ("red-line layer").
     read_geometry : bool
@@ -390,6 +392,12 @@ def read_layer(
         With a message that names the file and the fix.
     """
     limits = limits or InputLimits.from_env()
+    text = os.fspath(spec)
+    if "://" in text:  # a URL: only PostGIS is read (psycopg is loaded only then)
+        from .postgis import is_postgis_url, read_postgis_layer
+
+        if is_postgis_url(text):
+            return read_postgis_layer(text, what=what, read_geometry=read_geometry, limits=limits)
     path, layer = split_source(spec)
     fmt = sniff(path)
     limits.check(f"{what} {path}", "max_file_bytes", _dataset_bytes(path))
