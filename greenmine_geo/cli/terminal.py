@@ -41,9 +41,18 @@ class TqdmProgress:
             self.bar = None
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory, or whole where it cannot be (on Windows,
+    another drive)."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
 def echo_result(out_dir: Path, result: StepResult) -> None:
     """``DIR: headline`` on stdout, then each warning on stderr."""
-    click.echo(f"{os.path.relpath(out_dir)}: {result.headline()}")
+    click.echo(f"{_shown(out_dir)}: {result.headline()}")
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
 
