@@ -37,13 +37,17 @@ def write(gdf: gpd.GeoDataFrame, path: Path, **kwargs) -> str:
     return str(path)
 
 
-def greenmine(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the command line exactly as a user would, in this interpreter's environment."""
+def greenmine(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the command line exactly as a user would, in this interpreter's environment
+    (or in ``env``)."""
     return subprocess.run(
         [sys.executable, "-m", "greenmine_geo", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
+        env=env,
         timeout=600,
     )
 

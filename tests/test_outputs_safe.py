@@ -273,7 +273,7 @@ def test_a_run_killed_midway_leaves_nothing_complete_and_a_rerun_equals_a_clean_
     while time.monotonic() < deadline and len(list(prints.glob("mine_*.png"))) < 4:
         time.sleep(0.05)
     assert victim.poll() is None, "the run ended before it could be killed"
-    victim.send_signal(signal.SIGKILL)
+    victim.kill()  # SIGKILL; TerminateProcess on Windows
     victim.wait()
     assert not (out / "manifest.json").exists() and not (out / "index.html").exists()
     time.sleep(3)  # long enough for a print map; the workers must have stopped by then

@@ -66,11 +66,20 @@ def configure_logging(*, quiet: bool = False, verbose: bool = False) -> None:
     logger.setLevel(logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING)
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory, or whole where it cannot be (on Windows,
+    another drive)."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
 def echo_result(out_dir: Path, result: StepResult) -> None:
     """``DIR: headline`` on stdout (not with ``--quiet``), then each warning, logged."""
     logger = logging.getLogger(PACKAGE)
     if logger.isEnabledFor(logging.WARNING):
-        click.echo(f"{os.path.relpath(out_dir)}: {result.headline()}")
+        click.echo(f"{_shown(out_dir)}: {result.headline()}")
     for w in result.warnings:
         logger.warning(w)
 

@@ -679,7 +679,8 @@ class ReviewResult(StepResult):
     """The checklist of one submitted image for one mine (``review.json``).
 
     ``settings`` are the thresholds used (as JSON values); ``facts`` what opening the
-    file established; ``registry_submission`` the id the image was registered under.
+    file established; ``registry_submission`` the id the image was registered under;
+    ``decoding`` which protection bounded the decoder (:meth:`greenmine_geo.io.isolation.Protection.record`).
     """
 
     command: ClassVar[str] = "review-imagery"
@@ -694,6 +695,7 @@ class ReviewResult(StepResult):
     registry_submission: str | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    decoding: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The content of ``review.json``."""
@@ -709,6 +711,8 @@ class ReviewResult(StepResult):
         }
         if self.registry_submission is not None:
             record["registry_submission"] = self.registry_submission
+        if self.decoding:
+            record["decoding"] = self.decoding
         return results.json_safe(record)
 
     def summary(self) -> dict[str, int]:
@@ -730,7 +734,11 @@ class ReviewResult(StepResult):
         return [results.write_json(self.to_json(), out_dir / "review.json")]
 
     def manifest_record(self) -> dict[str, Any]:
-        return {"overall": self.overall, "file_facts": results.json_safe(self.facts)}
+        return {
+            "overall": self.overall,
+            "file_facts": results.json_safe(self.facts),
+            "decoding": results.json_safe(self.decoding),
+        }
 
     @classmethod
     def read(cls, out_dir: Path) -> ReviewResult:
@@ -750,4 +758,5 @@ class ReviewResult(StepResult):
             record.get("reviewed_utc", ""),
             record.get("version", ""),
             record.get("registry_submission"),
+            decoding=record.get("decoding", {}),
         )

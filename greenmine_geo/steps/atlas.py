@@ -23,6 +23,7 @@ from typing import ClassVar
 from ..config import MapsParams
 from ..io import results
 from ..io.naming import file_names
+from ..io.portable import process_context
 from ..maps.atlas import atlas_map, leagues
 from ..maps.dashboard import DASHBOARD_COLUMNS, dashboard_figure, league_table
 from ..maps.print_maps import league_print_map, mine_print_map
@@ -66,27 +67,19 @@ def _leagues_with_mines(res: RunResults) -> list[str]:
     return sorted({str(v) for v in res.mines["league_city"].dropna() if str(v).strip()})
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` still runs (POSIX; elsewhere assumed)."""
-    if os.name != "posix":  # pragma: no cover - workers there are children of the run itself
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _run_alive() -> bool:
+    """Whether the run that asked for the maps still runs: this process, or a worker's parent
+    (watched through the sentinel multiprocessing gives every child, on every system)."""
+    parent = multiprocessing.parent_process()
+    return parent is None or parent.is_alive()
 
 
-def _print_jobs(
-    res: RunResults, folder: Path, jobs: list[tuple[str, str, str]], owner: int
-) -> list[Path]:
+def _print_jobs(res: RunResults, folder: Path, jobs: list[tuple[str, str, str]]) -> list[Path]:
     """Draw ``jobs`` ((kind, key, file stem): ("league", name, …) or ("mine", id, …)) as PNG
-    (150 dpi) and PDF; stop as soon as the run that asked (``owner``, a pid) is gone."""
+    (150 dpi) and PDF; stop as soon as the run that asked is gone."""
     written = []
     for kind, key, stem in jobs:
-        if not _alive(owner):
+        if not _run_alive():
             break
         fig = league_print_map(res, key) if kind == "league" else mine_print_map(res, key)
         for suffix in (".png", ".pdf"):
@@ -98,8 +91,9 @@ def _print_maps(res: RunResults, folder: Path) -> tuple[list[Path], dict[str, Pa
     """PNG and PDF of each league/city with mines and of each mine, drawn by one worker per
     core; returns every file and each mine's PNG.
 
-    Workers come from the fork server (never a plain fork of this process, see
-    io/isolation.py); each gets an interleaved share of the maps.
+    Workers come from the fork server, or by spawn where there is none (never a plain fork
+    of this process, see :func:`~greenmine_geo.io.portable.process_context`); each gets an
+    interleaved share of the maps.
     """
     if res.mines is None:
         return [], {}
@@ -108,14 +102,13 @@ def _print_maps(res: RunResults, folder: Path) -> tuple[list[Path], dict[str, Pa
     jobs = [("league", k, stem) for k, stem in league_names.items()]
     jobs += [("mine", k, stem) for k, stem in mine_names.items()]
     workers = min(os.cpu_count() or 1, 4, max(len(jobs) // 8, 1))
-    if workers == 1:
-        written = _print_jobs(res, folder, jobs, os.getpid())
+    context = process_context()
+    if workers == 1 or context is None:
+        written = _print_jobs(res, folder, jobs)
     else:
         shares = [jobs[k::workers] for k in range(workers)]
-        context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            owner = [os.getpid()] * workers
-            done = pool.map(_print_jobs, [res] * workers, [folder] * workers, shares, owner)
+            done = pool.map(_print_jobs, [res] * workers, [folder] * workers, shares)
             written = sorted(p for part in done for p in part)
     return written, {k: folder / f"{stem}.png" for k, stem in mine_names.items()}
 
@@ -155,11 +148,16 @@ def _dashboard(res: RunResults, ctx: StepContext) -> list[Path]:
     return [ctx.out_dir / "maps" / f"dashboard{s}" for s in (".png", ".pdf", ".csv", ".html")]
 
 
+def _href(path: Path, base: Path) -> str:
+    """The link from a page in ``base`` to ``path``: relative, with ``/`` on every system."""
+    return os.path.relpath(path, base).replace(os.sep, "/")
+
+
 def _interactive(
     res: RunResults, ctx: StepContext, reports: dict[str, Path]
 ) -> list[tuple[str, Path]]:
     """The province map and one map per league/city with mines: (label, file) each."""
-    href = {mid: os.path.relpath(p, ctx.out_dir / "maps") for mid, p in reports.items()}
+    href = {mid: _href(p, ctx.out_dir / "maps") for mid, p in reports.items()}
     title = "内蒙古自治区 绿色矿山 总览 Inner Mongolia overview"
     maps = [
         ("全区总览 province overview", atlas_map(res, title=title, report_href=href), "province")
@@ -185,7 +183,7 @@ def _index(res: RunResults, ctx: StepContext, sections: dict[str, list[tuple[str
     """The landing page: every map, dashboard, print map and report, and each step's files."""
 
     def href(path: Path) -> str:
-        return os.path.relpath(path, ctx.out_dir).replace(os.sep, "/")
+        return _href(path, ctx.out_dir)
 
     steps = [
         (

@@ -3,13 +3,17 @@
 Usage errors (missing files, an unknown mine id, bad parameters) raise
 :class:`~greenmine_geo.errors.InputError`; anything wrong with the image itself is a
 finding in the checklist, never an exception. The image is decoded in a child process
-under memory, CPU and wall-time limits (:mod:`greenmine_geo.io.isolation`), so a file that
-crashes or hangs the decoder fails ``format``.
+under the memory, CPU and wall-time limits this system enforces
+(:mod:`greenmine_geo.io.isolation`), so a file that crashes or hangs the decoder fails
+``format``; where the system cannot bound the child's memory, an image declaring more
+pixels than that memory limit is refused before decoding. The report says which
+protection applied (``decoding``).
 """
 
 from __future__ import annotations
 
 from contextlib import nullcontext
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,7 +26,7 @@ from ..errors import InputError
 from ..imagery.review import Check, ReviewResult, not_decoded, overall, refused, review_raster
 from ..io import registry
 from ..io.clock import now, today
-from ..io.isolation import IsolationFailure, IsolationLimits, run_isolated
+from ..io.isolation import IsolationFailure, IsolationLimits, Protection, protection, run_isolated
 from ..io.untrusted import Limits, UntrustedRasterError, open_untrusted
 from ..report.review_html import render_review
 from .skeleton import StepContext
@@ -50,6 +54,16 @@ def _review_file(
         return refused(exc, checks), None, exc.evidence
 
 
+def _opener_limits(limits: Limits | None, applied: Protection) -> Limits:
+    """What the image may declare: ``limits``, and where the system does not bound the
+    decoder's memory, no more declared bytes than the memory limit."""
+    limits = limits or Limits()
+    if applied.memory_limited:
+        return limits
+    cap = min(limits.max_declared_bytes, applied.limits.memory_bytes)
+    return replace(limits, max_declared_bytes=cap)
+
+
 def run(
     params: ReviewParams,
     ctx: StepContext,
@@ -61,7 +75,7 @@ def run(
     """Review one submitted image for one mine; write the checklist.
 
     ``limits`` bound what the image may declare, ``isolation`` the decoding child;
-    ``usage``, when given, receives the child's peak memory (``peak_mib``).
+    ``usage``, when given, receives the child's peak memory (``peak_mib``, POSIX only).
     """
     image = Path(params.image)
     ctx.require([image])
@@ -69,12 +83,13 @@ def run(
         raise InputError(f"{image} is a directory; give the image file")
     mine = ctx.mine(params.mines, params.id_field, params.mine_id)
     settings = params.dated(today())
+    applied = protection(isolation)
     with registry.locked(params.registry) if params.registry else nullcontext():
         earlier, problems = ctx.registry(params.registry) if params.registry else (None, [])
         args = (image, mine, params.mine_id, params.bands, params.acquired, earlier, settings)
         try:
             checks, entry, facts = run_isolated(
-                _review_file, *args, limits or Limits(), limits=isolation, report=usage
+                _review_file, *args, _opener_limits(limits, applied), limits=isolation, report=usage
             )
         except IsolationFailure as failure:
             checks, entry, facts = not_decoded(failure.reason), None, {}
@@ -91,6 +106,7 @@ def run(
             __version__,
             facts=facts,
             warnings=problems,
+            decoding=applied.record(),
         )
         if params.registry and entry is not None:
             entry = {**entry, "image": image.name, "image_sha256": sha256}
