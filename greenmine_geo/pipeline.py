@@ -41,9 +41,12 @@ def run_pipeline(
     cache_dir: Path | None = None,
     progress: Progress | None = None,
     lang: Lang = "zh",
+    out_db: str | None = None,
+    out_schema: str = "greenmine",
 ) -> list[tuple[Path, StepResult]]:
     """Run every step in order; each writes into ``OUT/<step name>/`` (the maps step into OUT);
-    ``lang`` is the language of the workbooks.
+    ``lang`` is the language of the workbooks; with ``out_db`` each step's tables are also
+    written into that PostGIS database's ``out_schema``, named ``<step name>_<table>``.
 
     ``out`` defaults to the pipeline's ``out`` (relative to ``base``), else
     ``out/<pipeline name>``. A top-level ``OUT/manifest.json`` listing the steps is
@@ -52,7 +55,12 @@ def run_pipeline(
     out = out or (base / pipeline.out if pipeline.out else Path("out") / pipeline.name)
     with output_lock(out):
         clear_stale_manifest(out)
-        context = {"cache_dir": cache_dir or default_cache_dir(), "lang": lang}
+        context = {
+            "cache_dir": cache_dir or default_cache_dir(),
+            "lang": lang,
+            "out_db": out_db,
+            "out_schema": out_schema,
+        }
         done = [_run_step(step, base, out, progress, context) for step in pipeline.steps]
         record = [
             {

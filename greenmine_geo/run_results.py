@@ -112,6 +112,11 @@ def _read_input(
     step: StepRun, entry: dict[str, Any], warnings: list[str]
 ) -> gpd.GeoDataFrame | None:
     """An input layer a step recorded, read again the way the step read it."""
+    if "://" in entry["path"]:  # a PostGIS table: read again, its content hash compared
+        gdf, source = read_layer(entry["path"], what=f"{entry['role']} layer")
+        if entry.get("sha256") and source.sha256 != entry["sha256"]:
+            warnings.append(f"{entry['role']} input {source.path} changed since the run")
+        return gdf
     path = Path(entry["path"])
     if not path.exists():
         warnings.append(f"{entry['role']} input {path} is gone; left off the maps")

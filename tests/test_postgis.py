@@ -22,6 +22,7 @@ from greenmine_geo.errors import CRSError, InputError, LayerError, OutputError
 from greenmine_geo.io import postgis
 from greenmine_geo.io.postgis import is_postgis_url, parse_postgis_url, write_postgis
 from greenmine_geo.io.vector import read_layer
+from greenmine_geo.run_results import load_results
 
 import postgres
 from conftest import REPO, gk_box, greenmine, layer, one_line_error
@@ -101,6 +102,32 @@ def test_verdicts_from_postgis_equal_those_from_files(pg, demo, tmp_path):
     again = json.loads((tmp_path / "again" / "manifest.json").read_text("utf-8"))
     assert again["prepared_layers_from_cache"] == {"redline": True}
     assert [i["sha256"] for i in again["inputs"]] == [i["sha256"] for i in inputs]
+    # maps and reports read the tables again, as the step did
+    res = load_results(tmp_path / "postgis")
+    assert len(res.context["redline"]) == 9 and not res.warnings, res.warnings
+    assert res.mine_info is not None and res.mine_info["name"].notna().all()
+
+
+def test_results_written_to_the_database_equal_the_files(pg, demo, tmp_path):
+    out = tmp_path / "核查_2025"
+    files = [str(DEMO / n) for n in DEMO_FILES]
+    r = prerequisite(files[:-1], files[-1], out, "--out-db", pg.url(), "--out-schema", "结果")
+    assert r.returncode == 0, r.stderr
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert manifest["database"]["tables"] == [
+        "结果.核查_2025_mines",
+        "结果.核查_2025_conflicts",
+        "结果.核查_2025_block_overlaps",
+    ]
+    assert pg.password not in json.dumps(manifest)
+    table = pd.read_csv(out / "prerequisite.csv", encoding="utf-8-sig")
+    back, _ = read_layer(pg.url("结果.核查_2025_mines"), what="written mines")
+    assert back.crs.to_epsg() == 4490 and len(back) == len(table)
+    assert back["verdict"].tolist() == table["verdict"].tolist()
+    assert back["mine_area_m2"].tolist() == pytest.approx(table["mine_area_m2"].tolist())
+    r = prerequisite(files[:-1], files[-1], tmp_path / "x", "--out-db", pg.url("a.b"))
+    one_line_error(r, "--out-db names a table")
+    assert not (tmp_path / "x").exists()  # refused before any work
 
 
 def test_the_password_comes_from_the_password_file(pg, demo, monkeypatch):

@@ -202,6 +202,8 @@ class RunOptions:
     progress: bool = True
     quiet: bool = False
     verbose: bool = False
+    out_db: str | None = None
+    out_schema: str = "greenmine"
 
 
 def run_options(out: bool = True) -> Decorator:
@@ -211,14 +213,29 @@ def run_options(out: bool = True) -> Decorator:
 
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(f)
-        def command(lang: Lang, progress: bool, quiet: bool, verbose: bool, **values: Any) -> Any:
+        def command(
+            lang: Lang,
+            progress: bool,
+            quiet: bool,
+            verbose: bool,
+            out_db: str | None,
+            out_schema: str,
+            **values: Any,
+        ) -> Any:
             if quiet and verbose:
                 raise click.UsageError("give --quiet or --verbose, not both")
             from .terminal import configure_logging
 
             configure_logging(quiet=quiet, verbose=verbose)
+            if out_db is not None:  # refused before any work, not after it
+                from ..io.postgis import parse_postgis_url
+
+                if parse_postgis_url(out_db, what="--out-db").table is not None:
+                    raise click.BadParameter("--out-db names a table; give the database only")
             out_dir = values.pop("out_dir") if out else None
-            opts = RunOptions(out_dir, lang, progress and not quiet, quiet, verbose)
+            opts = RunOptions(
+                out_dir, lang, progress and not quiet, quiet, verbose, out_db, out_schema
+            )
             return f(opts=opts, **values)
 
         for option in (
@@ -230,6 +247,20 @@ def run_options(out: bool = True) -> Decorator:
                 show_default=True,
                 help="Language of the workbook's sheets, headers and verdict words (CSV "
                 "columns keep their names).",
+            ),
+            click.option(
+                "--out-db",
+                metavar="postgresql://USER@HOST/DB",
+                default=None,
+                help="Also write the result's tables into this PostGIS database, in one "
+                "transaction (password from PGPASSWORD or ~/.pgpass).",
+            ),
+            click.option(
+                "--out-schema",
+                default="greenmine",
+                show_default=True,
+                help="The database schema for --out-db; tables are named "
+                "<output directory>_<table>.",
             ),
             progress_option,
             click.option(
@@ -261,7 +292,14 @@ def step_context(opts: RunOptions, *, cache_dir: Path | None = None, **context: 
     from .terminal import TqdmProgress
 
     assert opts.out_dir is not None, "a step command has --out"
-    ctx = StepContext(opts.out_dir, progress=TqdmProgress(opts.progress), lang=opts.lang, **context)
+    ctx = StepContext(
+        opts.out_dir,
+        progress=TqdmProgress(opts.progress),
+        lang=opts.lang,
+        out_db=opts.out_db,
+        out_schema=opts.out_schema,
+        **context,
+    )
     if cache_dir is not None:
         ctx.cache_dir = cache_dir
     return ctx

@@ -33,6 +33,8 @@ def run(pipeline: Path, out_dir: Path | None, cache_dir: Path | None, opts: RunO
         cache_dir=cache_dir,
         progress=TqdmProgress(opts.progress),
         lang=opts.lang,
+        out_db=opts.out_db,
+        out_schema=opts.out_schema,
     ):
         echo_result(step_dir, result)
 

@@ -44,8 +44,8 @@ def _resolve(base: Path, value: Any) -> Any:
     """``value`` with every relative path in it made relative to ``base``."""
     if value is None:
         return None
-    if isinstance(value, str):
-        return value if os.path.isabs(value) else os.path.normpath(base / value)
+    if isinstance(value, str):  # a database URL (postgresql://…) is not a path
+        return value if os.path.isabs(value) or "://" in value else os.path.normpath(base / value)
     if isinstance(value, list):
         return [_resolve(base, v) for v in value]
     if isinstance(value, dict):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -48,13 +49,21 @@ from ..progress import NullProgress, Progress
 from ..terms import Lang
 from ..types import StepResult
 
-__all__ = ["PREPARE_PARAMS", "StepContext"]
+__all__ = ["PREPARE_PARAMS", "StepContext", "db_prefix"]
 
 #: Parameters of layer preparation that change its result (part of the cache key).
 PREPARE_PARAMS = {"max_vertices": 256, "densify_m": DENSIFY_M, "densify_deg": DENSIFY_DEG}
 
 R = TypeVar("R", bound=StepResult)
 log = logging.getLogger(__name__)
+
+
+def db_prefix(out_dir: Path) -> str:
+    """The prefix of a step's tables in a database: its output directory's name, each run of
+    other characters than letters, digits and ``_`` made one ``_``, at most 30 bytes (a
+    PostgreSQL name holds 63)."""
+    name = re.sub(r"\W+", "_", out_dir.resolve().name.lower()).strip("_") or "step"
+    return name.encode("utf-8")[:30].decode("utf-8", "ignore")
 
 
 def _log_read(role: str, source: LayerSource) -> None:
@@ -106,6 +115,10 @@ class StepContext:
     assign_crs: str | None = None
     #: the language of the workbook's sheet names, headers and verdict words
     lang: Lang = "zh"
+    #: a PostGIS database (``postgresql://USER@HOST/DB``) the result's tables are also
+    #: written to, into schema :attr:`out_schema`; None: files only
+    out_db: str | None = None
+    out_schema: str = "greenmine"
     _out: OutputDir = field(init=False, repr=False)
     #: held while recording a written file: steps may write from several threads
     _writing: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -287,12 +300,30 @@ class StepContext:
         }
         self.wrote([write_workbook(sheets, self.out_dir / f"{result.command}.xlsx")])
 
+    def write_database(self, result: StepResult) -> None:
+        """The result's tables into :attr:`out_db` (one transaction), as
+        ``<output directory's name>_<table>``; recorded in the manifest's facts."""
+        tables = result.tables()
+        if self.out_db is None or not tables:
+            return
+        from ..io.postgis import parse_postgis_url, write_postgis
+
+        named = {f"{db_prefix(self.out_dir)}_{k}": v for k, v in tables.items()}
+        layers = {k: v for k, v in named.items() if isinstance(v, gpd.GeoDataFrame)}
+        plain = {k: v for k, v in named.items() if k not in layers}
+        written = write_postgis(self.out_db, self.out_schema, layers, plain)
+        self.facts["database"] = {
+            "url": parse_postgis_url(self.out_db, what="output database").redacted,
+            "tables": written,
+        }
+
     def finish(self, result: R, params: StepParams) -> R:
         """Write the result's files, then the manifest (inputs, parameters, outputs) last,
         and release the output directory."""
         self.begin()
         self.wrote(result.write(self.out_dir))
         self.write_workbook(result)
+        self.write_database(result)
         if not self.manifest:
             self._out.close()
             return result
