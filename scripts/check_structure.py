@@ -36,7 +36,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("run_results",),
     ("report", "maps"),
     ("steps",),
-    ("pipeline", "cli", "demo", "__init__", "__main__"),
+    ("pipeline", "api", "cli", "demo", "__init__", "__main__"),
 ]
 
 

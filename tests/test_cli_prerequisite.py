@@ -147,6 +147,17 @@ def test_chinese_layer_and_field_names(inputs, tmp_path):
     one_line_error(r, "--field names layer 'landuse'")
 
 
+def test_maps_of_a_run_without_an_admin_layer(inputs, tmp_path):
+    run = tmp_path / "run"
+    assert check(inputs["mines"], inputs["redline"], run / "prerequisite").returncode == 0
+    r = greenmine("maps", "--results", str(run), "--out", str(run), "-v")
+    assert r.returncode == 0, r.stderr
+    assert (run / "maps" / "province.html").is_file() and (run / "index.html").is_file()
+    assert len(list((run / "maps" / "print").glob("mine_*.png"))) == 2
+    assert not list((run / "maps").glob("league_*.html"))  # no league is known without one
+    assert "print-map files" in r.stderr  # progress, with -v as log lines
+
+
 def test_quiet_and_verbose(inputs, tmp_path):
     r = check(inputs["mines"], inputs["redline"], tmp_path / "q", "--quiet")
     assert r.returncode == 0 and r.stdout == "" and r.stderr == ""

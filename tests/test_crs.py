@@ -45,7 +45,7 @@ def test_zone_prefix():
 
 
 def test_missing_crs_is_refused_with_the_fix():
-    with pytest.raises(CRSError, match="declare it"):
+    with pytest.raises(CRSError, match="--assign-crs EPSG:NNNN"):
         norm_crs(None, what="red-line layer x.shp")
 
 

@@ -152,8 +152,10 @@ def test_cli_contract_and_a_mine_off_the_image(tmp_path):
         "red=1,nir=2",
         "--out",
         str(tmp_path / "o"),
+        "--verbose",
     )
     assert r.returncode == 0, r.stderr
+    assert {"mine ON", "mine OFF"} <= set(r.stderr.splitlines())  # progress per mine
     table = pd.read_csv(tmp_path / "o" / "greening.csv", keep_default_na=False).set_index("mine_id")
     assert list(table.reset_index().columns) == GREENING_COLUMNS
     assert "no non-greenable layer" in table.loc["ON", "notes"]

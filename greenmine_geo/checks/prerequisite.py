@@ -27,6 +27,7 @@ from ..io.manifest import read_manifest
 from ..io.vector import read_layer
 from ..layers import LANDUSE_CLASSES, ROLES, Check, PlanningLayer, known_role
 from ..overlay import Hits, area_by_key, contact_with, hits, pieces_by_key
+from ..progress import NullProgress, Progress
 from ..types import Contact, Effect, StepResult, Verdict
 from .blocks import city_region_overlaps, empty_blocks, shared_blocks
 from .mines import MineSet
@@ -517,6 +518,7 @@ def check_prerequisite(
     layers: Sequence[PlanningLayer] = (),
     exemptions: pd.DataFrame | None = None,
     tolerance_m: float = 0.05,
+    progress: Progress | None = None,
 ) -> PrerequisiteResult:
     """Check each mine against the red line and the planning layers.
 
@@ -534,13 +536,18 @@ def check_prerequisite(
     tolerance_m : float
         Contact tolerance in metres: gaps up to it, and overlaps nowhere wider
         than twice it, count as touching (REVIEW), not overlapping (FAIL).
+    progress : Progress, optional
+        Advanced once per layer overlaid (the red line first).
     """
+    progress = progress or NullProgress()
     run = _Run(mines, tolerance_m)
     if run.n == 0:
         run.warnings.append("the mines layers have no features: there is nothing to check")
     run.mine_notes()
     run.redline(redline)
+    progress.advance("red line overlaid")
     for layer in layers:
+        progress.advance(f"overlaying {layer.name}")
         total = run.totals(layer)
         if not run.layer_warnings(layer):
             continue

@@ -30,6 +30,7 @@ from ..io import results
 from ..io.manifest import read_manifest
 from ..io.untrusted import UntrustedRaster
 from ..io.vector import read_layer
+from ..progress import NullProgress, Progress
 from ..types import StepResult
 from .patches import Patches, PatchTracer
 from .zonal import coverage_fraction
@@ -226,6 +227,7 @@ def measure_mines(
     rings: np.ndarray,
     s: GreeningSettings,
     on_grid: Callable[[MineGreening, shapely.Geometry], None] | None = None,
+    progress: Progress | None = None,
 ) -> list[MineGreening]:
     """Measure every mine (``greenable`` areas and ``rings`` in EQUAL_AREA), in input order.
 
@@ -235,8 +237,9 @@ def measure_mines(
     core, each measured in a thread with its own handle on the image (GDAL decoding,
     numpy and Pillow release the GIL). ``on_grid`` (which must be thread-safe) sees each
     measured mine with its FVC grid and greenable area (image CRS) before the grid is
-    dropped: one grid per thread in memory at a time.
+    dropped: one grid per thread in memory at a time. ``progress`` advances once per mine.
     """
+    progress = progress or NullProgress()
     n = len(ids)
     areas = shapely.area(greenable)
     in_image = reproject_geoms(np.concatenate([greenable, rings]), EQUAL_AREA, scene.crs)
@@ -252,6 +255,7 @@ def measure_mines(
                 on_grid(m, g_img[i])
             m.fvc_grid = None
             measured[i] = m
+            progress.advance(f"mine {ids[i]}")
 
     res = abs(raster.dataset.transform.determinant)  # a pixel's area in the image CRS
     pixels = float(shapely.area(r_img).sum() + shapely.area(g_img).sum()) / max(res, 1e-300)

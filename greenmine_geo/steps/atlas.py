@@ -27,6 +27,7 @@ from ..io.portable import process_context
 from ..maps.atlas import atlas_map, leagues
 from ..maps.dashboard import DASHBOARD_COLUMNS, dashboard_figure, league_table
 from ..maps.print_maps import league_print_map, mine_print_map
+from ..progress import Progress
 from ..report.mine_report import mine_ids, mine_report_html
 from ..report.render import render
 from ..run_results import RunResults, load_results
@@ -87,7 +88,9 @@ def _print_jobs(res: RunResults, folder: Path, jobs: list[tuple[str, str, str]])
     return written
 
 
-def _print_maps(res: RunResults, folder: Path) -> tuple[list[Path], dict[str, Path]]:
+def _print_maps(
+    res: RunResults, folder: Path, progress: Progress
+) -> tuple[list[Path], dict[str, Path]]:
     """PNG and PDF of each league/city with mines and of each mine, drawn by one worker per
     core; returns every file and each mine's PNG.
 
@@ -103,13 +106,22 @@ def _print_maps(res: RunResults, folder: Path) -> tuple[list[Path], dict[str, Pa
     jobs += [("mine", k, stem) for k, stem in mine_names.items()]
     workers = min(os.cpu_count() or 1, 4, max(len(jobs) // 8, 1))
     context = process_context()
+    # shares of about 8 maps each: the progress advances as each share is drawn
+    n = max(workers, min(len(jobs) // 8, 8 * workers)) if workers > 1 else 1
+    shares = [jobs[k::n] for k in range(n)]
+    progress.start(len(shares), "print maps")
+    written = []
     if workers == 1 or context is None:
-        written = _print_jobs(res, folder, jobs)
+        for share in shares:
+            written += _print_jobs(res, folder, share)
+            progress.advance(f"{len(written)} print-map files")
     else:
-        shares = [jobs[k::workers] for k in range(workers)]
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            done = pool.map(_print_jobs, [res] * workers, [folder] * workers, shares)
-            written = sorted(p for part in done for p in part)
+            for part in pool.map(_print_jobs, [res] * n, [folder] * n, shares):
+                written += part
+                progress.advance(f"{len(written)} print-map files")
+    progress.close()
+    written.sort()
     return written, {k: folder / f"{stem}.png" for k, stem in mine_names.items()}
 
 
@@ -216,7 +228,7 @@ def run(params: MapsParams, ctx: StepContext) -> AtlasResult:
     (a context made with ``manifest=False``: the atlas keeps no manifest of its own)."""
     res = load_results(params.results)
     ctx.begin()
-    prints, mine_prints = _print_maps(res, ctx.out_dir / "maps" / "print")
+    prints, mine_prints = _print_maps(res, ctx.out_dir / "maps" / "print", ctx.progress)
     ctx.wrote(prints)
     reports = _reports(res, ctx, {k: p for k, p in mine_prints.items() if p.exists()})
     interactive = _interactive(res, ctx, reports)

@@ -64,9 +64,12 @@ def run(params: GreeningParams, ctx: StepContext) -> GreeningResult:
             figures[m.mine_id] = ctx.write_figure(picture, names[m.mine_id])
 
         ids = [str(i) for i in mines.ids]
+        ctx.progress.start(len(ids), "greening")
         measured = measure_mines(
-            raster, scene, ids, greenable, rings, params, draw if params.figures else None
-        )
+            raster, scene, ids, greenable, rings, params, draw if params.figures else None,
+            ctx.progress,
+        )  # fmt: skip
+        ctx.progress.close()
     result = GreeningResult.from_measurements(
         measured, mines.ids, greenable, scene, notes, dict(sorted(figures.items()))
     )

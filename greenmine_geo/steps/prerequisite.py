@@ -41,7 +41,7 @@ def _by_role(layers: dict[str, LayerSpec]) -> dict[str, LayerSpec]:
 def run(params: PrerequisiteParams, ctx: StepContext) -> PrerequisiteResult:
     """Check every mine against the red line and the planning layers; write the results."""
     progress = ctx.progress
-    progress.start(len(params.mines) + len(params.layers) + 3, "prerequisite check")
+    progress.start(len(params.mines) + 2 * len(params.layers) + 4, "prerequisite check")
     mines = ctx.mine_set(params.mines, params.id_field, datum=params.boundary_datum)
     mines = mines.keeping(params.keep_fields)
     redline = ctx.planning_layer(params.redline, "redline")
@@ -51,8 +51,9 @@ def run(params: PrerequisiteParams, ctx: StepContext) -> PrerequisiteResult:
         layers.append(ctx.planning_layer(spec, name))
         progress.advance(f"{name} prepared")
     exemptions = ctx.exemptions(params.exemptions, params.id_field) if params.exemptions else None
-    result = check_prerequisite(mines, redline, layers, exemptions, params.tolerance_m)
-    progress.advance("overlay done")
+    result = check_prerequisite(
+        mines, redline, layers, exemptions, params.tolerance_m, progress=progress
+    )
     ctx.finish(result, params)
     progress.advance("written")
     progress.close()

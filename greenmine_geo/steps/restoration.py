@@ -72,6 +72,7 @@ def run(params: RestorationParams, ctx: StepContext) -> RestorationResult:
     rows: list[dict[str, object]] = []
     scenes: dict[str, dict[str, object]] = {}
     image_notes: list[str] = []
+    ctx.progress.start(len(params.images) + bool(params.mines) + params.charts, "restoration")
     with ExitStack() as stack:
         opened = []
         for day, path in params.images.items():
@@ -87,15 +88,20 @@ def run(params: RestorationParams, ctx: StepContext) -> RestorationResult:
             image_notes += [f"{day.isoformat()}: {note}" for note in scene_notes(scene)]
             rows += zone_rows(raster, scene, day, zones, rings, params)
             opened.append((day, raster, scene))
+            ctx.progress.advance(f"{day.isoformat()} measured")
         disturbance = (
             outside_disturbance(opened, mine_ids, mine_geoms, taken_all, params)
             if params.mines
             else None
         )
+        if params.mines:
+            ctx.progress.advance("new bare ground searched")
     series = pd.DataFrame(rows, columns=TIMESERIES_COLUMNS)
     notes = zones.notes + image_notes
     summary = zone_summaries(series, zones, params)
     result = RestorationResult(series, summary, disturbance, scenes, warnings=notes)
     if params.charts:
         result.charts = _charts(ctx, result, zones)
+        ctx.progress.advance("charts drawn")
+    ctx.progress.close()
     return ctx.finish(result, params)
