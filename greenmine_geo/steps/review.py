@@ -81,7 +81,9 @@ def run(
     ctx.require([image])
     if image.is_dir():
         raise InputError(f"{image} is a directory; give the image file")
+    ctx.progress.start(3, "review")
     mine = ctx.mine(params.mines, params.id_field, params.mine_id)
+    ctx.progress.advance(f"mine {params.mine_id} read")
     settings = params.dated(today())
     applied = protection(isolation)
     with registry.locked(params.registry) if params.registry else nullcontext():
@@ -93,6 +95,7 @@ def run(
             )
         except IsolationFailure as failure:
             checks, entry, facts = not_decoded(failure.reason), None, {}
+        ctx.progress.advance(f"{image.name} checked ({applied.kind})")
         ctx.record("image", image)
         sha256 = ctx.inputs[-1]["sha256"]
         result = ReviewResult(
@@ -112,4 +115,6 @@ def run(
             entry = {**entry, "image": image.name, "image_sha256": sha256}
             result.registry_submission = registry.add_submission(params.registry, entry)
     ctx.write_text(render_review(result.to_json()), "review.html")
+    ctx.progress.advance("checklist written")
+    ctx.progress.close()
     return ctx.finish(result, params)
