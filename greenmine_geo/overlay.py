@@ -25,6 +25,7 @@ distances are geodesic metres.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -59,6 +60,8 @@ __all__ = [
 #: inside the default 0.05 m contact tolerance.
 DENSIFY_M = 500.0
 DENSIFY_DEG = 0.005
+#: Polygons intersected with a layer's pieces in one vectorised pass (:func:`hits`).
+HITS_CHUNK = 4096
 
 
 @dataclass
@@ -390,13 +393,32 @@ class Hits:
     area: np.ndarray
 
 
-def hits(geoms: np.ndarray, pieces: np.ndarray, tree: shapely.STRtree) -> Hits:
-    """Intersect each polygon with the pieces its bounding box meets; keep positive areas."""
-    gi, pi = tree.query(geoms, predicate="intersects")
-    inter = shapely.intersection(geoms[gi], pieces[pi])
-    area = shapely.area(inter)
-    pos = area > 0
-    return Hits(gi[pos].astype(np.int64), pi[pos].astype(np.int64), inter[pos], area[pos])
+def hits(
+    geoms: np.ndarray,
+    pieces: np.ndarray,
+    tree: shapely.STRtree,
+    on_chunk: Callable[[int], None] | None = None,
+) -> Hits:
+    """Intersect each polygon with the pieces its bounding box meets; keep positive areas.
+
+    The polygons are taken :data:`HITS_CHUNK` at a time (each chunk one vectorised pass,
+    so the pairs' intersections in memory are bounded); ``on_chunk`` receives the number
+    of polygons done after each.
+    """
+    found = []
+    for start in range(0, len(geoms), HITS_CHUNK):
+        gi, pi = tree.query(geoms[start : start + HITS_CHUNK], predicate="intersects")
+        gi = gi + start
+        inter = shapely.intersection(geoms[gi], pieces[pi])
+        area = shapely.area(inter)
+        pos = area > 0
+        found.append((gi[pos].astype(np.int64), pi[pos].astype(np.int64), inter[pos], area[pos]))
+        if on_chunk is not None:
+            on_chunk(min(start + HITS_CHUNK, len(geoms)))
+    if not found:
+        return Hits(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, object), np.empty(0))
+    index, piece, geometry, area = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    return Hits(index, piece, geometry, area)
 
 
 def area_by_key(h: Hits, keys: np.ndarray, n: int, n_keys: int) -> np.ndarray:

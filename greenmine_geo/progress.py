@@ -14,6 +14,10 @@ class Progress(Protocol):
 
     def advance(self, label: str) -> None: ...
 
+    def note(self, label: str) -> None:
+        """Say how far a stage has got (``12,288 of 30,000 mines``) without advancing."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -24,6 +28,9 @@ class NullProgress:
         pass
 
     def advance(self, label: str) -> None:
+        pass
+
+    def note(self, label: str) -> None:
         pass
 
     def close(self) -> None:

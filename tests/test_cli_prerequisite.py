@@ -164,6 +164,7 @@ def test_quiet_and_verbose(inputs, tmp_path):
     r = check(inputs["mines"], inputs["redline"], tmp_path / "v", "--verbose")
     assert r.returncode == 0 and "PASS 1" in r.stdout
     assert "read redline" in r.stderr and "read mines" in r.stderr and "EPSG:4525" in r.stderr
+    assert "redline: 2 of 2 mines overlaid" in r.stderr  # progress within a layer's overlay
     one_line_error(
         check(inputs["mines"], inputs["redline"], tmp_path / "b", "-q", "-v"), "not both"
     )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import shapely
 
+from greenmine_geo import overlay
 from greenmine_geo.layers import normalise_landuse
 from greenmine_geo.overlay import contact_with, prepare_layer, to_measurable
 
@@ -37,3 +39,22 @@ def test_contact_with_a_classed_layer_measures_the_touching_edge():
     contact = contact_with(np.asarray(mine, dtype=object), prep, 0.05)
     assert contact.state.tolist() == ["touching"]
     assert contact.contact_length_m[0] == pytest.approx(100 + 2 * 0.05, abs=0.005)
+
+
+def test_hits_in_chunks_equal_one_pass(monkeypatch):
+    rng = np.random.default_rng(7)
+    x, y = rng.uniform(0, 1000, 50), rng.uniform(0, 1000, 50)
+    geoms = shapely.box(x, y, x + 80, y + 60)
+    pieces = shapely.box(y, x, y + 120, x + 40)
+    tree = shapely.STRtree(pieces)
+    whole = overlay.hits(geoms, pieces, tree)
+    monkeypatch.setattr(overlay, "HITS_CHUNK", 7)
+    done: list[int] = []
+    chunked = overlay.hits(geoms, pieces, tree, done.append)
+    assert done == [7, 14, 21, 28, 35, 42, 49, 50]
+    order = np.lexsort((whole.piece, whole.index))
+    again = np.lexsort((chunked.piece, chunked.index))
+    assert len(whole.index) > 20
+    np.testing.assert_array_equal(whole.index[order], chunked.index[again])
+    np.testing.assert_array_equal(whole.piece[order], chunked.piece[again])
+    np.testing.assert_allclose(whole.area[order], chunked.area[again])

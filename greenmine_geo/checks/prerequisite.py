@@ -237,8 +237,11 @@ def _conflicts(
 class _Run:
     """One run of the check: the table being filled, and the findings behind it."""
 
-    def __init__(self, mines: MineSet, tolerance_m: float) -> None:
+    def __init__(self, mines: MineSet, tolerance_m: float, progress: Progress) -> None:
         self.mines = mines
+        self.progress = progress
+        #: the layer being overlaid, named in the progress notes
+        self.layer = "redline"
         self.n = len(mines.ids)
         self.tol = tolerance_m
         self.table: dict[str, object] = {"mine_id": mines.ids, "mine_area_m2": mines.area_m2}
@@ -257,7 +260,11 @@ class _Run:
         for known, found in self._hits:
             if known is pieces:
                 return found
-        found = hits(self.mines.geoms, pieces, tree)
+
+        def note(done: int) -> None:
+            self.progress.note(f"{self.layer}: {done:,} of {self.n:,} mines overlaid")
+
+        found = hits(self.mines.geoms, pieces, tree, note)
         self._hits.append((pieces, found))
         return found
 
@@ -539,15 +546,15 @@ def check_prerequisite(
     progress : Progress, optional
         Advanced once per layer overlaid (the red line first).
     """
-    progress = progress or NullProgress()
-    run = _Run(mines, tolerance_m)
+    run = _Run(mines, tolerance_m, progress or NullProgress())
     if run.n == 0:
         run.warnings.append("the mines layers have no features: there is nothing to check")
     run.mine_notes()
     run.redline(redline)
-    progress.advance("red line overlaid")
+    run.progress.advance("red line overlaid")
     for layer in layers:
-        progress.advance(f"overlaying {layer.name}")
+        run.layer = layer.name
+        run.progress.advance(f"overlaying {layer.name}")
         total = run.totals(layer)
         if not run.layer_warnings(layer):
             continue

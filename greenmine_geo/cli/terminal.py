@@ -39,6 +39,11 @@ class TqdmProgress:
             self.bar.set_postfix_str(label, refresh=False)
             self.bar.update(1)
 
+    def note(self, label: str) -> None:
+        logging.getLogger(PACKAGE).info(label)
+        if self.bar is not None:
+            self.bar.set_postfix_str(label)
+
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
