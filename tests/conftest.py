@@ -18,6 +18,8 @@ from pathlib import Path
 import geopandas as gpd
 from shapely.geometry import box
 
+import greenmine_geo  # noqa: F401 - first, as a user imports it: GDAL hardened before any read
+
 #: Easting and northing of the central meridian of GK zone 37 near 40.6°N.
 E0, N0 = 37_500_000.0, 4_500_000.0
 

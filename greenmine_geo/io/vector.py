@@ -45,6 +45,7 @@ from ..crs import check_coordinates_fit, norm_crs
 from ..errors import LayerError
 from .archive import datasets, unpacked
 from .dxf import closed_polylines_as_polygons
+from .gdal import HARDENED_AT_IMPORT
 from .geotable import read_geometry_table, read_geoparquet
 from .limits import InputLimits
 from .manifest import file_sha256
@@ -209,9 +210,15 @@ def _read(
             path, layer=layer, encoding=encoding, force_total_bounds=True, **options
         )
         if info.get("driver") != fmt.driver:
+            why = (
+                ""
+                if HARDENED_AT_IMPORT
+                else " (GDAL was loaded before greenmine_geo, with every driver: import "
+                "greenmine_geo before geopandas, pyogrio or rasterio read anything)"
+            )
             raise LayerError(
                 f"{label} is refused: its content is {fmt.name}, but GDAL would read it as "
-                f"{info.get('driver')}; give a plain {fmt.name} file"
+                f"{info.get('driver')}{why}; give a plain {fmt.name} file"
             )
         limits.check(label, "max_features", int(info.get("features", 0)))
         with warnings.catch_warnings():
