@@ -279,3 +279,10 @@ def test_nothing_is_left_in_the_temporary_directory(mines, redline, tmp_path):
     assert r.returncode == 0, r.stderr
     assert not any(p.name.startswith("greenmine-zip-") for p in scratch.iterdir())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.zip", "o", "src", "tmp"]
+
+
+def test_a_url_with_credentials_is_refused_without_repeating_them(redline, tmp_path):
+    r = check("https://surveyor:s3cret@example.org/mines.gpkg", redline, tmp_path / "o",
+              "--id-field", "mine_id")  # fmt: skip
+    line = one_line_error(r, "is a URL", "https://example.org/mines.gpkg")
+    assert "s3cret" not in line and "surveyor" not in line

@@ -96,7 +96,8 @@ def refuse_remote(text: str) -> None:
         Naming the kind of path and asking for a local file.
     """
     if "://" in text or text.startswith(("http:", "https:", "ftp:")):
-        raise LayerError(f"{text} is a URL; inputs are read from local files only, copy it here")
+        shown = re.sub(r"//[^/@]*@", "//", text)  # never repeat a user or password given in it
+        raise LayerError(f"{shown} is a URL; inputs are read from local files only, copy it here")
     if _PREFIX.match(text) and not Path(text).exists():
         raise LayerError(
             f"{text} is a GDAL virtual path or connection string; give a local file "
