@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pwd
 import secrets
 import shutil
 import socket
@@ -127,6 +126,8 @@ class Server:
         pwfile = self.root / "pw"
         pwfile.write_text(self.password)
         if os.geteuid() == 0:  # initdb refuses root: the cluster belongs to postgres
+            import pwd  # POSIX only, like the Debian packages this module installs
+
             owner = pwd.getpwnam(_OWNER)
             for path in (self.root, pwfile):
                 os.chown(path, owner.pw_uid, owner.pw_gid)
