@@ -18,6 +18,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib.pyplot as plt
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -87,6 +88,26 @@ def demo_run(tmp_path_factory):
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
     return out
+
+
+def test_the_demo_tables_open_right_in_a_spreadsheet(demo_run):
+    step = demo_run / "prerequisite"
+    assert (step / "prerequisite.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    table = pd.read_csv(step / "prerequisite.csv", encoding="utf-8-sig", keep_default_na=False)
+    mines = demo_mines()
+    assert {"name", "mineral", "scale"} <= set(table.columns)  # the mines' own fields
+    names = dict(zip(mines.mine_id, mines.name, strict=True))
+    assert (table["name"] == table["mine_id"].map(names)).all()
+    book = openpyxl.load_workbook(step / "prerequisite.xlsx", read_only=True)
+    assert book.sheetnames == ["矿山", "冲突图斑", "规划区块重叠"]
+    rows = list(book["矿山"].iter_rows(values_only=True))
+    assert rows[0][:4] == ("矿山编号", "审查结论", "与红线关系", "矿区面积 (m²)")
+    assert "盟市" in rows[0] and "name" in rows[0]
+    assert [r[0] for r in rows[1:]] == table["mine_id"].tolist()
+    words = {"PASS": "通过", "REVIEW": "需复核", "EXEMPT": "豁免", "FAIL": "不通过"}
+    assert [r[1] for r in rows[1:]] == table["verdict"].map(words).tolist()
+    for sheet in ("greening_patchy/greening.xlsx", "restoration/restoration.xlsx"):
+        assert openpyxl.load_workbook(demo_run / sheet, read_only=True).sheetnames
 
 
 def test_demo_pipeline_covers_the_special_cases(demo_run):
