@@ -28,7 +28,7 @@ import contextlib
 import dataclasses
 import os
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
@@ -44,7 +44,12 @@ from .imagery.greening import GreeningResult
 from .imagery.review import ReviewResult
 from .imagery.timeseries import RestorationResult
 from .io.atomic import atomic_output
-from .pipeline import STEPS
+from .steps import atlas as atlas_step
+from .steps import convert as convert_step
+from .steps import greening as greening_step
+from .steps import prerequisite as prerequisite_step
+from .steps import restoration as restoration_step
+from .steps import review as review_step
 from .steps.atlas import AtlasResult
 from .steps.skeleton import StepContext
 from .terms import Lang
@@ -63,6 +68,7 @@ __all__ = [
 #: A layer as the API takes it: a GeoDataFrame with a CRS, or a path the readers accept.
 Layer: TypeAlias = gpd.GeoDataFrame | str | os.PathLike[str]
 R = TypeVar("R", bound=StepResult)
+P = TypeVar("P", bound=cfg.StepParams)
 
 
 @dataclasses.dataclass
@@ -91,12 +97,10 @@ class _Session:
             return [self.path(layers, name)]
         return [self.path(layer, f"{name}_{k}") for k, layer in enumerate(layers, 1)]
 
-    def run(self, step: str, params: cfg.StepParams, result: type[R]) -> R:
-        """Run ``step`` and return its result, frames in EPSG:4490."""
+    def run(self, step: Callable[[P, StepContext], R], params: P) -> R:
+        """Run ``step`` (a step's ``run``) and return its result, frames in EPSG:4490."""
         self.ctx.assign_crs = cfg.assigned_crs(params)
-        done = STEPS[step](params, self.ctx) if step in STEPS else _convert(params, self.ctx)
-        assert isinstance(done, result)
-        return _in_cgcs2000(done)
+        return _in_cgcs2000(step(params, self.ctx))
 
 
 @contextlib.contextmanager
@@ -108,13 +112,6 @@ def _session(
         where = Path(out) if out is not None else Path(tmp, "out")
         with StepContext(where, lang=lang, manifest=manifest) as ctx:
             yield _Session(ctx)
-
-
-def _convert(params: cfg.StepParams, ctx: StepContext) -> StepResult:
-    from .steps import convert
-
-    assert isinstance(params, cfg.ConvertParams)
-    return convert.run(params, ctx)
 
 
 def _in_cgcs2000(result: R) -> R:
@@ -162,7 +159,7 @@ def check_prerequisite(
             exemptions=os.fspath(exemptions) if exemptions is not None else None,
             **settings,
         )
-        return s.run("prerequisite", params, PrerequisiteResult)
+        return s.run(prerequisite_step.run, params)
 
 
 def convert_boundary(
@@ -172,7 +169,7 @@ def convert_boundary(
     polygons, written to the GeoPackage ``out`` with their findings."""
     params = cfg.ConvertParams(files=[os.fspath(f) for f in files], out=os.fspath(out), **settings)
     with _session(Path(out).parent) as s:
-        return s.run("convert", params, ConversionResult)
+        return s.run(convert_step.run, params)
 
 
 def review_imagery(
@@ -194,7 +191,7 @@ def review_imagery(
             mine_id=mine_id,
             **settings,
         )
-        return s.run("review", params, ReviewResult)
+        return s.run(review_step.run, params)
 
 
 def greening(
@@ -218,7 +215,7 @@ def greening(
             non_greenable=blocked,
             **settings,
         )
-        return s.run("greening", params, GreeningResult)
+        return s.run(greening_step.run, params)
 
 
 def restoration(
@@ -246,11 +243,11 @@ def restoration(
             mine_id_field=mine_id_field,
             **settings,
         )
-        return s.run("restoration", params, RestorationResult)
+        return s.run(restoration_step.run, params)
 
 
 def maps(results: str | os.PathLike[str], *, out: str | os.PathLike[str]) -> AtlasResult:
     """The atlas of a results directory (the ``out`` of the calls above, or of
     ``greenmine run``): province and league/city maps, print maps, dashboard, reports."""
     with _session(out, manifest=False) as s:
-        return s.run("maps", cfg.MapsParams(results=os.fspath(results)), AtlasResult)
+        return s.run(atlas_step.run, cfg.MapsParams(results=os.fspath(results)))

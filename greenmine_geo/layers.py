@@ -181,6 +181,8 @@ MINE_FIELDS: dict[str, tuple[str, ...]] = {
     "licence": ("licence", "license", "采矿许可证号", "许可证号", "XKZH"),
 }
 
+_MINES = Role("mines", "矿区范围", "mining area", optional=MINE_FIELDS)
+
 #: Canonical land-use classes and the spellings that map to them.
 LANDUSE_CLASSES: dict[str, tuple[str, ...]] = {
     "farmland": ("farmland", "permanent_basic_farmland", "永久基本农田", "基本农田"),
@@ -222,12 +224,7 @@ def known_role(name: str) -> bool:
 def mine_fields(columns: list[str]) -> dict[str, str]:
     """The mines' own fields found among ``columns``: logical name → column (see
     :data:`MINE_FIELDS`)."""
-    found = {}
-    for logical, spellings in MINE_FIELDS.items():
-        match = next((c for c in spellings if c in columns), None)
-        if match is not None:
-            found[logical] = match
-    return found
+    return resolve_fields(columns, _MINES, None, what="mines layer")
 
 
 def normalise_landuse(values: pd.Series) -> pd.Series:

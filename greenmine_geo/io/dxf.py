@@ -68,7 +68,7 @@ def closed_polylines_as_polygons(
         )
     other = ~keep & ~open_lines
     if other.any():
-        names = sorted({shapely.get_type_id(g) for g in geoms[other] if g is not None})
+        names = np.unique(kinds[other & (kinds >= 0)])  # -1: no geometry at all
         kinds_text = ", ".join(shapely.GeometryType(k).name.lower() for k in names) or "empty"
         findings.append(f"{int(other.sum())} entities without area left out ({kinds_text})")
     kept = gdf.loc[keep].copy()

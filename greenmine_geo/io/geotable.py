@@ -65,11 +65,10 @@ _SRID = re.compile(r"^\s*SRID=(\d+)\s*;", re.I)
 @dataclass
 class RawTable:
     """A table read with its geometries: features (no CRS yet), the CRS it declares (text,
-    or None), the text encoding and what reading it found."""
+    or None) and what reading it found."""
 
     frame: gpd.GeoDataFrame
     crs: Any
-    encoding: str | None
     findings: tuple[str, ...] = ()
 
 
@@ -159,7 +158,7 @@ def read_geometry_table(path: Path, *, label: str, limits: InputLimits) -> RawTa
         table.drop(columns=[column]), geometry=gpd.GeoSeries(geoms, index=table.index)
     )
     findings = (f"geometries read from column {column!r}",)
-    return RawTable(frame, f"EPSG:{srid}" if srid else None, None, findings)
+    return RawTable(frame, f"EPSG:{srid}" if srid else None, findings)
 
 
 def _geo_metadata(parquet: pq.ParquetFile, label: str) -> dict[str, Any]:
@@ -202,4 +201,4 @@ def read_geoparquet(path: Path, *, label: str, limits: InputLimits) -> RawTable:
         crs: Any = CRS.from_user_input("OGC:CRS84")
     else:
         crs = frame.crs  # geopandas read the PROJJSON, or None for "crs": null
-    return RawTable(gpd.GeoDataFrame(frame), crs, None, findings)
+    return RawTable(gpd.GeoDataFrame(frame), crs, findings)

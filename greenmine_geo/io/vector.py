@@ -348,7 +348,7 @@ def _read_any(path: Path, fmt: VectorFormat, layer: str | None, how: _How) -> _R
         raise LayerError(f"{label} is a {fmt.name} file of one layer; give it without :{layer}")
     read = read_geoparquet if fmt.reader == "parquet" else read_geometry_table
     table = read(path, label=label, limits=how.limits)
-    return _Raw(table.frame, table.crs, None, table.encoding, findings=table.findings)
+    return _Raw(table.frame, table.crs, None, None, findings=table.findings)
 
 
 def _layer_crs(declared: Any, assign_crs: str | None, label: str) -> tuple[Any, tuple[str, ...]]:

@@ -175,6 +175,7 @@ class StepContext:
     def mine(self, spec: str, id_field: str, mine_id: str) -> shapely.Geometry:
         """One mine's boundary (EQUAL_AREA) from a mines layer."""
         gdf, source = read_mines(spec, what="mines layer", assign_crs=self.assign_crs)
+        _log_read("mines", source)
         self.inputs.append({"role": "mines", **source.as_dict()})
         if id_field not in gdf.columns:
             fields = ", ".join(c for c in gdf.columns if c != gdf.geometry.name)
