@@ -7,6 +7,10 @@ them (``矿区面积 (m²)``, ``mine area (m²)``) and, in Chinese, the verdict 
 words (``FAIL`` → ``不通过``). Columns this package does not know (the mine's own
 attributes: 矿山名称, 采矿权人 …) keep their names; a layer-named column
 (``key_zones_overlap_m2``) is named after its layer's role.
+
+Areas for people are in m² with 公顷 (hectares) and 亩, the units of Chinese land
+administration: 1 公顷 = 10,000 m² = 15 亩, so 1 亩 = 10,000/15 ≈ 666.67 m²
+(:func:`area_units`, :func:`area_text`).
 """
 
 from __future__ import annotations
@@ -16,10 +20,24 @@ from typing import Literal
 
 import pandas as pd
 
-__all__ = ["LANGS", "Lang", "header", "sheet_name", "sheet_table"]
+__all__ = [
+    "LANGS",
+    "M2_PER_HA",
+    "M2_PER_MU",
+    "Lang",
+    "area_text",
+    "area_units",
+    "header",
+    "sheet_name",
+    "sheet_table",
+]
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
+
+#: Square metres in a hectare (公顷) and in a 亩 (15 亩 = 1 公顷, exactly).
+M2_PER_HA = 10_000.0
+M2_PER_MU = M2_PER_HA / 15
 
 #: Units by the suffix of a column's name (longest first).
 _UNITS = (("_per_year", "/a"), ("_years", "a"), ("_pct", "%"), ("_m2", "m²"), ("_m", "m"))
@@ -182,3 +200,19 @@ def sheet_table(
         headers[i] = h if seen[h] == 1 else f"{h} ({seen[h]})"
     out.columns = headers
     return out
+
+
+def area_units(area_m2: float) -> tuple[float, float, float]:
+    """An area in m² as (m², 公顷, 亩)."""
+    return area_m2, area_m2 / M2_PER_HA, area_m2 / M2_PER_MU
+
+
+def area_text(area_m2: float | None, lang: Lang = "zh") -> str:
+    """An area for a sentence, to 2 decimals: ``12,345.67 m²（1.23 公顷，18.52 亩）``
+    (``en``: ``12,345.67 m² (1.23 ha, 18.52 mu)``); ``—`` when it is unknown."""
+    if area_m2 is None or area_m2 != area_m2:  # None or NaN
+        return "—"
+    m2, ha, mu = area_units(float(area_m2))
+    if lang == "zh":
+        return f"{m2:,.2f} m²（{ha:,.2f} 公顷，{mu:,.2f} 亩）"
+    return f"{m2:,.2f} m² ({ha:,.2f} ha, {mu:,.2f} mu)"
