@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 setup: $(STAMP)
-	@sh scripts/system_fonts.sh
+	@sh scripts/system_packages.sh
 
 demo: setup  ## run the demo pipeline on data/demo; results in out/demo/
 	$(BIN)/greenmine run pipelines/demo.yaml --out out/demo

@@ -246,8 +246,11 @@ def restoration(
         return s.run(restoration_step.run, params)
 
 
-def maps(results: str | os.PathLike[str], *, out: str | os.PathLike[str]) -> AtlasResult:
+def maps(
+    results: str | os.PathLike[str], *, out: str | os.PathLike[str], lang: Lang = "zh"
+) -> AtlasResult:
     """The atlas of a results directory (the ``out`` of the calls above, or of
-    ``greenmine run``): province and league/city maps, print maps, dashboard, reports."""
-    with _session(out, manifest=False) as s:
+    ``greenmine run``): province and league/city maps, print maps, dashboard, and each
+    mine's review report and each league's summary in HTML, PDF and Word (in ``lang``)."""
+    with _session(out, lang, manifest=False) as s:
         return s.run(atlas_step.run, cfg.MapsParams(results=os.fspath(results)))

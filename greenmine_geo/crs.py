@@ -19,6 +19,7 @@ system                    zones      prefixed EPSG   unprefixed EPSG
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,6 +45,7 @@ __all__ = [
     "norm_crs",
     "transformer",
     "within_inner_mongolia",
+    "gk3_zone",
     "zone_from_easting",
     "zone_width",
 ]
@@ -110,6 +112,12 @@ def gk_crs(zone: int, *, width: int = 3, prefixed: bool = True) -> CRS:
         f"zone {zone} is not a CGCS2000 {width}° Gauss-Krüger zone "
         "(3° zones run 25-45, 6° zones 13-23); check the zone number"
     )
+
+
+def gk3_zone(lon: float) -> int:
+    """The CGCS2000 3° Gauss-Krüger zone holding longitude ``lon`` (degrees east): zone n
+    has its central meridian at 3n° and spans 3n ± 1.5° (Inner Mongolia: zones 32–42)."""
+    return int(math.floor(lon / 3 + 0.5))
 
 
 def zone_from_easting(easting: float) -> int | None:

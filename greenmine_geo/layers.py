@@ -179,6 +179,7 @@ MINE_FIELDS: dict[str, tuple[str, ...]] = {
     "mineral": ("mineral", "开采矿种", "主矿种", "矿种", "KZ"),
     "scale": ("scale", "生产规模", "规模", "矿山规模"),
     "licence": ("licence", "license", "采矿许可证号", "许可证号", "XKZH"),
+    "batch": ("batch", "申报批次", "批次"),
 }
 
 _MINES = Role("mines", "矿区范围", "mining area", optional=MINE_FIELDS)

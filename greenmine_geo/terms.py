@@ -30,6 +30,7 @@ __all__ = [
     "header",
     "sheet_name",
     "sheet_table",
+    "value_word",
 ]
 
 Lang = Literal["zh", "en"]
@@ -179,6 +180,12 @@ def header(column: str, lang: Lang, layer_zh: Mapping[str, str] | None = None) -
     return f"{name} ({unit})" if unit else name
 
 
+def value_word(value: str, lang: Lang) -> str:
+    """A verdict, contact, effect or status for people: ``FAIL`` → ``不通过`` in Chinese;
+    English keeps the code."""
+    return _VALUE_ZH.get(value, value) if lang == "zh" else value
+
+
 def sheet_name(table: str, lang: Lang) -> str:
     """A workbook sheet's name for the table ``table`` (``mines`` → ``矿山``)."""
     return _SHEET_ZH.get(table, table) if lang == "zh" else table
@@ -192,7 +199,7 @@ def sheet_table(
     if lang == "zh":
         for col in _WORD_COLUMNS:
             if col in out.columns:
-                out[col] = out[col].map(lambda v: _VALUE_ZH.get(v, v) if isinstance(v, str) else v)
+                out[col] = out[col].map(lambda v: value_word(v, lang) if isinstance(v, str) else v)
     headers = [header(str(c), lang, layer_zh) for c in out.columns]
     seen: dict[str, int] = {}
     for i, h in enumerate(headers):  # an attribute named like a translated header stays apart

@@ -291,7 +291,9 @@ def test_every_mine_has_a_report_reachable_from_the_index_and_the_maps(demo_run)
     verdicts = all_verdicts(demo_run)
     reports = sorted((demo_run / "reports").glob("*.html"))
     assert len(reports) == len(verdicts) + 1  # and the restoration demo's mine
-    assert all(f"reports/{p.name}" in index for p in reports)
+    for page in reports:  # each as a page, a PDF and a Word file, all linked from the index
+        for suffix in (".html", ".pdf", ".docx"):
+            assert f"reports/{page.stem}{suffix}" in index, (page.stem, suffix)
     province = (demo_run / "maps" / "province.html").read_text("utf-8")
     assert province.count("../reports/") >= len(verdicts)  # a link in each mine's popup
     for page in reports:  # every link and image on every report resolves
@@ -304,7 +306,7 @@ def test_report_gathers_verdict_greening_and_restoration_with_units_and_sources(
     greening = pd.read_csv(demo_run / "greening_patchy" / "greening.csv")
     measured = greening[greening.indicator6_score.notna()].iloc[0]
     text = (demo_run / "reports" / f"{measured.mine_id}.html").read_text("utf-8")
-    assert "通过 pass" in text and "m²" in text and "ha)" in text
+    assert "通过" in text and "m²" in text and "公顷" in text and "亩" in text
     assert f"{measured.indicator6_score:.1f}" in text and f"{int(measured.bare_patches)}" in text
     sha = json.loads((demo_run / "greening_patchy" / "manifest.json").read_text("utf-8"))["inputs"]
     image_sha = next(i["sha256"] for i in sha if i["role"] == "image")
@@ -313,12 +315,12 @@ def test_report_gathers_verdict_greening_and_restoration_with_units_and_sources(
     text = (demo_run / "reports" / f"{restoration_mine}.html").read_text("utf-8")
     for expected in (
         "DZ-1",
-        "on_track",
-        "lagging",
-        "not_started",
+        "按计划推进",
+        "滞后",
+        "未开始",
         "疑似越界",
         "2023-07-11",
-        "FVC/yr",
+        "FVC/年",
     ):
         assert expected in text, expected
 
@@ -338,10 +340,9 @@ def test_every_prerequisite_step_reaches_the_maps_and_reports(demo_run):
     failed = second[second.verdict == "FAIL"].iloc[0]
     assert failed.mine_id == "C1500002021081130045678" and failed.redline_overlap_pct == 100
     index = (demo_run / "index.html").read_text("utf-8")
-    href = re.search(rf"<a href='(reports/[^']+)'>{failed.mine_id}</a>", index)
-    assert href, "the index links the mine's report"
-    report = (demo_run / href.group(1)).read_text("utf-8")
-    assert "不通过 fail" in report and "阴山北麓防风固沙生态保护红线" in report
+    assert f"reports/{failed.mine_id}.html" in index, "the index links the mine's report"
+    report = (demo_run / "reports" / f"{failed.mine_id}.html").read_text("utf-8")
+    assert "不通过" in report and "阴山北麓防风固沙生态保护红线" in report
     assert failed.mine_id in (demo_run / "maps" / "province.html").read_text("utf-8")
     league = (demo_run / "maps" / f"league_{failed.league_city}.html").read_text("utf-8")
     assert failed.mine_id in league
@@ -388,7 +389,7 @@ def _normalised(path) -> bytes:
         return json.dumps(record, sort_keys=True).encode()
     if path.suffix == ".pdf":
         return re.sub(rb"/CreationDate \(D:[^)]*\)", b"", data)
-    if path.suffix == ".xlsx":  # a ZIP: its members' contents, core.xml's times blanked
+    if path.suffix in (".xlsx", ".docx"):  # a ZIP: its members' contents, core.xml's times blanked
         with zipfile.ZipFile(path) as book:
             return b"".join(
                 name.encode() + re.sub(_TIME, b"TIME", book.read(name))

@@ -22,6 +22,7 @@ RECORDED_TIMES: dict[str, tuple[str, ...]] = {
     "*.gpkg": ("gpkg_contents.last_change",),
     "*.xlsx": ("docProps/core.xml created and modified", "the ZIP members' times"),
     "*.pdf": ("CreationDate",),
+    "*.docx": ("docProps/core.xml created and modified", "the ZIP members' times"),
     "maps/print/*": ("the footer's date",),
     "registry/*.json": ("submission", "registered_utc"),
 }

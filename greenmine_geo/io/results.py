@@ -41,6 +41,7 @@ __all__ = [
     "write_figure",
     "write_gpkg",
     "write_json",
+    "write_bytes",
     "write_text",
 ]
 
@@ -159,6 +160,13 @@ def write_figure(
             fig.save(tmp, format="PNG", compress_level=_PNG_LEVEL)
         else:
             fig.savefig(tmp, format=Path(path).suffix.lstrip("."), dpi=dpi or "figure")
+    return Path(path)
+
+
+def write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
+    """Write a file made in memory (a PDF), atomically."""
+    with atomic_output(path) as tmp:
+        Path(tmp).write_bytes(data)
     return Path(path)
 
 

@@ -20,8 +20,6 @@ import math
 import os
 import re
 import unicodedata
-import zipfile
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +31,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .atomic import atomic_output
-from .clock import now
+from .office import write_office_zip
 
 __all__ = ["write_workbook"]
 
@@ -44,7 +41,6 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: Characters of a sheet name Excel refuses, and its length limit.
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _BOLD = Font(bold=True)
-_CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*")
 
 
 def _text(value: str) -> str:
@@ -112,21 +108,4 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: str | os.PathLike[str]
             sheet.append([_cell(sheet, v) for v in row])
     packed = io.BytesIO()
     book.save(packed)
-    with atomic_output(path) as tmp:
-        _restamp(packed, tmp, now())
-    return Path(path)
-
-
-def _restamp(packed: io.BytesIO, path: Path, when: datetime) -> None:
-    """Copy the workbook's ZIP to ``path`` dated ``when``: its members and its created and
-    modified properties (openpyxl takes them from the clock), so a run with
-    ``SOURCE_DATE_EPOCH`` writes the same bytes."""
-    stamp = f"{when:%Y-%m-%dT%H:%M:%SZ}".encode()
-    with zipfile.ZipFile(packed) as src, zipfile.ZipFile(path, "w") as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "docProps/core.xml":
-                data = _CORE_TIMES.sub(rb"\g<1>" + stamp, data)
-            stamped = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
-            stamped.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(stamped, data)
+    return write_office_zip(packed.getvalue(), path)

@@ -4,7 +4,7 @@ A sheet is drawn in metres of a transverse Mercator projection centred on the ma
 (GRS80, :func:`local_crs`), so north is up at the centre and the scale bar is true to
 well under 0.1 % across a league. Labels use Noto Sans CJK SC; without it the maps are
 refused rather than drawn with empty boxes for every character
-(``scripts/system_fonts.sh`` installs it).
+(``scripts/system_packages.sh`` installs it).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Reads what a run wrote (``greenmine run`` or single commands into one directory,
 :func:`~greenmine_geo.run_results.load_results`) and writes into the output directory
 ``maps/province.html`` and ``maps/league_<盟市>.html`` for each league or city with mines
 (offline), ``maps/print/`` (A4 PNG and PDF of each league/city and each mine),
-``maps/dashboard.*``, ``reports/<mine>.html`` and, last, ``index.html`` linking them all.
+``maps/dashboard.*``, each mine's review report and each league's batch summary as HTML,
+PDF and Word (``reports/``, :mod:`.documents`) and, last, ``index.html`` linking them all.
 The atlas keeps no manifest of its own: it is a view of steps that have theirs, and
 ``index.html``, written last, marks it complete. File names come from ids through
 :func:`~greenmine_geo.io.naming.file_names`.
@@ -13,9 +14,7 @@ The atlas keeps no manifest of its own: it is a view of steps that have theirs, 
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -23,15 +22,16 @@ from typing import ClassVar
 from ..config import MapsParams
 from ..io import results
 from ..io.naming import file_names
-from ..io.portable import process_context
 from ..maps.atlas import atlas_map, leagues
 from ..maps.dashboard import DASHBOARD_COLUMNS, dashboard_figure, league_table
 from ..maps.print_maps import league_print_map, mine_print_map
 from ..progress import Progress
-from ..report.mine_report import mine_ids, mine_report_html
+from ..report.mine_dossier import mine_ids
 from ..report.render import render
 from ..run_results import RunResults, load_results
 from ..types import StepResult
+from .atlas_workers import in_workers
+from .documents import write_documents
 from .skeleton import StepContext
 
 __all__ = ["AtlasResult", "run"]
@@ -68,20 +68,11 @@ def _leagues_with_mines(res: RunResults) -> list[str]:
     return sorted({str(v) for v in res.mines["league_city"].dropna() if str(v).strip()})
 
 
-def _run_alive() -> bool:
-    """Whether the run that asked for the maps still runs: this process, or a worker's parent
-    (watched through the sentinel multiprocessing gives every child, on every system)."""
-    parent = multiprocessing.parent_process()
-    return parent is None or parent.is_alive()
-
-
 def _print_jobs(res: RunResults, folder: Path, jobs: list[tuple[str, str, str]]) -> list[Path]:
     """Draw ``jobs`` ((kind, key, file stem): ("league", name, …) or ("mine", id, …)) as PNG
-    (150 dpi) and PDF; stop as soon as the run that asked is gone."""
+    (150 dpi) and PDF."""
     written = []
     for kind, key, stem in jobs:
-        if not _run_alive():
-            break
         fig = league_print_map(res, key) if kind == "league" else mine_print_map(res, key)
         for suffix in (".png", ".pdf"):
             written.append(results.write_figure(fig, folder / f"{stem}{suffix}", dpi=150))
@@ -91,50 +82,18 @@ def _print_jobs(res: RunResults, folder: Path, jobs: list[tuple[str, str, str]])
 def _print_maps(
     res: RunResults, folder: Path, progress: Progress
 ) -> tuple[list[Path], dict[str, Path]]:
-    """PNG and PDF of each league/city with mines and of each mine, drawn by one worker per
-    core; returns every file and each mine's PNG.
-
-    Workers come from the fork server, or by spawn where there is none (never a plain fork
-    of this process, see :func:`~greenmine_geo.io.portable.process_context`); each gets an
-    interleaved share of the maps.
-    """
+    """PNG and PDF of each league/city with mines and of each mine (in worker processes);
+    returns every file and each mine's PNG."""
     if res.mines is None:
         return [], {}
     league_names = file_names(_leagues_with_mines(res) if "admin" in res.context else [], "league_")
     mine_names = file_names(mine_ids(res), "mine_")
     jobs = [("league", k, stem) for k, stem in league_names.items()]
     jobs += [("mine", k, stem) for k, stem in mine_names.items()]
-    workers = min(os.cpu_count() or 1, 4, max(len(jobs) // 8, 1))
-    context = process_context()
-    # shares of about 8 maps each: the progress advances as each share is drawn
-    n = max(workers, min(len(jobs) // 8, 8 * workers)) if workers > 1 else 1
-    shares = [jobs[k::n] for k in range(n)]
-    progress.start(len(shares), "print maps")
-    written = []
-    if workers == 1 or context is None:
-        for share in shares:
-            written += _print_jobs(res, folder, share)
-            progress.advance(f"{len(written)} print-map files")
-    else:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for part in pool.map(_print_jobs, [res] * n, [folder] * n, shares):
-                written += part
-                progress.advance(f"{len(written)} print-map files")
-    progress.close()
-    written.sort()
+    written = in_workers(
+        _print_jobs, (res, folder), jobs, progress, "print maps", "print-map files"
+    )
     return written, {k: folder / f"{stem}.png" for k, stem in mine_names.items()}
-
-
-def _reports(res: RunResults, ctx: StepContext, prints: dict[str, Path]) -> dict[str, Path]:
-    """A report page per mine the run knows, with its print map."""
-    folder = ctx.out_dir / "reports"
-    index = ctx.out_dir / "index.html"
-    return {
-        mine_id: ctx.write_text(
-            mine_report_html(res, mine_id, folder, index, prints.get(mine_id)), f"reports/{name}"
-        )
-        for mine_id, name in file_names(mine_ids(res), suffix=".html").items()
-    }
 
 
 def _cell(value: object) -> str:
@@ -230,7 +189,10 @@ def run(params: MapsParams, ctx: StepContext) -> AtlasResult:
     ctx.begin()
     prints, mine_prints = _print_maps(res, ctx.out_dir / "maps" / "print", ctx.progress)
     ctx.wrote(prints)
-    reports = _reports(res, ctx, {k: p for k, p in mine_prints.items() if p.exists()})
+    shown = {k: p for k, p in mine_prints.items() if p.exists()}
+    documents, batches, written = write_documents(res, ctx.out_dir, ctx.lang, shown, ctx.progress)
+    ctx.wrote(written)
+    reports = {k: files[0] for k, files in documents.items()}
     interactive = _interactive(res, ctx, reports)
     dashboard = _dashboard(res, ctx) if res.mines is not None else []
     sections = {
@@ -239,7 +201,16 @@ def run(params: MapsParams, ctx: StepContext) -> AtlasResult:
             ("看板 dashboard", p) for p in dashboard if p.suffix == ".html"
         ],
         "印刷图 Print maps (PDF)": [(p.stem, p) for p in prints if p.suffix == ".pdf"],
-        "矿山报告 Mine reports": list(reports.items()),
+        "批次汇总表 Batch summaries": [
+            (f"{league} 汇总表 {p.suffix.lstrip('.').upper()}", p)
+            for league, files in batches.items()
+            for p in files
+        ],
+        "矿山报告 Mine reports": [
+            (f"{mine_id} {p.suffix.lstrip('.').upper()}", p)
+            for mine_id, files in documents.items()
+            for p in files
+        ],
     }
     index = _index(res, ctx, sections)  # last: it marks the atlas complete
     result = AtlasResult([p for _, p in interactive], prints, reports, dashboard, index)
