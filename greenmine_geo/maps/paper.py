@@ -345,33 +345,23 @@ def _scale_bar(fig: Figure, scale: int, x: float, y: float, max_width: float) ->
 
 
 def _north_arrow(fig: Figure, ax: Axes, crs: pyproj.CRS, x: float, y: float) -> None:
-    """A north arrow (grid north, up the sheet) at (``x``, ``y``) (fractions), with the
-    meridian convergence at the map's centre: the angle from grid north to true north."""
-    fig.add_artist(
-        FancyArrow(
-            x,
-            y,
-            0,
-            0.035,
-            width=0.005,
-            head_width=0.016,
-            head_length=0.014,
-            transform=fig.transFigure,
-            color="black",
-        )
+    """A north arrow (grid north, up the sheet) from (``x``, ``y``) (inches from the
+    sheet's lower left), with the meridian convergence at the map's centre: the angle
+    from grid north to true north."""
+    inches = fig.dpi_scale_trans
+    arrow = FancyArrow(
+        x, y, 0, 0.3, width=0.05, head_width=0.16, head_length=0.12, transform=inches
     )
-    fig.text(x, y + 0.055, "N 北", ha="center", va="bottom", fontsize=9, weight="bold")
+    arrow.set_color("black")
+    fig.add_artist(arrow)
+    fig.text(
+        x, y + 0.4, "N 北", ha="center", va="bottom", fontsize=9, weight="bold", transform=inches
+    )
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     lon, lat = transformer(crs, CGCS2000).transform((x0 + x1) / 2, (y0 + y1) / 2)
     gamma = pyproj.Proj(crs).get_factors(lon, lat).meridian_convergence
-    fig.text(
-        x,
-        y - 0.006,
-        f"坐标北 grid north\n子午线收敛角 γ {gamma:+.2f}°",
-        fontsize=5.5,
-        ha="center",
-        va="top",
-    )
+    label = f"坐标北 grid north\n子午线收敛角 γ {gamma:+.2f}°"
+    fig.text(x, y - 0.03, label, fontsize=5.5, ha="center", va="top", transform=inches)
 
 
 def decorate(
@@ -400,5 +390,5 @@ def decorate(
     width = int(0.6 * fig_w * 72 / (6 * 0.55))  # characters of 6 pt text in 60 % of the sheet
     text = "\n".join(textwrap.fill(line, width, subsequent_indent="  ") for line in lines)
     fig.text(0.02, 0.12 / fig_h, text, fontsize=6, color="#455a64", va="bottom", linespacing=1.35)
-    _scale_bar(fig, scale, 0.66, 0.5 / fig_h, 0.16)
-    _north_arrow(fig, ax, zone.crs, 0.95, 0.3 / fig_h)
+    _scale_bar(fig, scale, 0.64, 0.5 / fig_h, 0.14)
+    _north_arrow(fig, ax, zone.crs, fig_w - 0.5, 0.32)

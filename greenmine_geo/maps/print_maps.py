@@ -213,7 +213,18 @@ def _counties(ax: Axes, admin: gpd.GeoDataFrame, area: shapely.Geometry, crs: py
     )
     points = counties.to_crs(crs).representative_point()
     for x, y, name in zip(points.x, points.y, counties["banner_county"], strict=True):
-        ax.text(x, y, name, fontsize=7, color=BOUNDARY_DARK, ha="center", va="center", zorder=5)
+        ax.text(
+            x,
+            y,
+            name,
+            fontsize=7,
+            color=BOUNDARY_DARK,
+            ha="center",
+            va="center",
+            zorder=5,
+            gid="county_label",
+            clip_on=True,
+        )
 
 
 def _league_mines(ax: Axes, mines: gpd.GeoDataFrame, crs: pyproj.CRS) -> list[Patch]:
@@ -288,7 +299,7 @@ def _mine_labels(
     ax: Axes, local: gpd.GeoDataFrame, names: list[str], taken: np.ndarray
 ) -> list[str]:
     """``names`` beside the mines ``local`` (the sheet's CRS), never over one another nor
-    over ``taken`` (display boxes: symbols, legend), on a leader line where there is no room
+    over ``taken`` (display boxes: symbols, legend, county names), on a leader line where there is no room
     beside; a name that fits nowhere is replaced by a number, keyed in the returned lines."""
     pts = local.geometry.representative_point()
     xy = np.column_stack([pts.x, pts.y])
@@ -354,8 +365,9 @@ def _league_sheet(
         Patch(facecolor="none", edgecolor=PRINT_COUNTIES.stroke, label=PRINT_COUNTIES.label)
     )
     scale, taken = _league_legend(ax, handles, mines.to_crs(crs), outline.iloc[0], bounds, scale)
+    counties = [text_box(t) for t in ax.texts if t.get_gid() == "county_label"]
     named, names = _named(mines, res, crs)
-    key = _mine_labels(ax, named, names, taken)
+    key = _mine_labels(ax, named, names, np.vstack([taken, *counties]))
     return fig, ax, zone, scale, key
 
 
@@ -421,9 +433,12 @@ def _mine_context(
     """Land-use parcels, key zones, mining blocks, the red line and county lines meeting
     ``view_ll`` (lon/lat)."""
     handles = _layer(
-        ax, meeting(res.context.get("landuse"), view_ll), crs, paper(PRINT_LANDUSE, linewidth=0.3),
+        ax,
+        meeting(res.context.get("landuse"), view_ll),
+        crs,
+        paper(PRINT_LANDUSE, linewidth=0.3),
         gid="layer:landuse",
-    )  # fmt: skip
+    )
     for role in _MINE_CONTEXT:
         handles += _context(ax, meeting(res.context.get(role), view_ll), role, crs, scale)
     admin = meeting(res.context.get("admin"), view_ll)
