@@ -299,8 +299,9 @@ def _mine_labels(
     ax: Axes, local: gpd.GeoDataFrame, names: list[str], taken: np.ndarray
 ) -> list[str]:
     """``names`` beside the mines ``local`` (the sheet's CRS), never over one another nor
-    over ``taken`` (display boxes: symbols, legend, county names), on a leader line where there is no room
-    beside; a name that fits nowhere is replaced by a number, keyed in the returned lines."""
+    over ``taken`` (display boxes: symbols, legend, county names), on a leader line where
+    there is no room beside; a name that fits nowhere is replaced by a number, keyed in the
+    returned lines."""
     pts = local.geometry.representative_point()
     xy = np.column_stack([pts.x, pts.y])
     style: dict[str, Any] = {
