@@ -378,3 +378,17 @@ def test_the_dashboard_counts_verdicts_flags_mines_outside_and_has_classes():
     cells = [c.get_text().get_text() for c in fig.axes[1].tables[0].get_celld().values()]
     assert "⚠ 未落入行政区" in cells and "3" in cells
     assert "mines outside every admin unit" in _sheet_text(fig)
+
+
+def test_the_demo_dashboard_has_several_classes_and_no_colliding_labels(demo_res):
+    table = league_table(demo_res)
+    fig = dashboard_figure(demo_res, table)
+    fig.canvas.draw()
+    drawn = {tuple(c) for c in _drawn(fig, "choropleth").get_facecolor()}
+    assert len(drawn) > 1
+    texts, boxes = _label_boxes(fig, "dashboard_label")
+    assert len(texts) >= 10  # nearly every league labelled (the rest say so under the map)
+    for a, b in itertools.combinations(boxes, 2):
+        assert not _overlap(a, b)
+    legend = _boxes([fig.axes[0].get_legend().get_window_extent()])[0]
+    assert not any(_overlap(legend, b) for b in boxes)
