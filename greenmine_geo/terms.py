@@ -15,6 +15,7 @@ administration: 1 公顷 = 10,000 m² = 15 亩, so 1 亩 = 10,000/15 ≈ 666.67 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Literal
 
@@ -28,6 +29,7 @@ __all__ = [
     "area_text",
     "area_units",
     "header",
+    "printable",
     "sheet_name",
     "sheet_table",
     "value_word",
@@ -223,3 +225,13 @@ def area_text(area_m2: float | None, lang: Lang = "zh") -> str:
     if lang == "zh":
         return f"{m2:,.2f} m²（{ha:,.2f} 公顷，{mu:,.2f} 亩）"
     return f"{m2:,.2f} m² ({ha:,.2f} ha, {mu:,.2f} mu)"
+
+
+#: Characters no XML or HTML document may hold (C0 controls but tab and newlines,
+#: surrogates, non-characters): input data carries them, pasted from other programs.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with characters a document cannot hold replaced by U+FFFD (shown as �)."""
+    return _UNPRINTABLE.sub("\ufffd", text)

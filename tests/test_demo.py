@@ -22,8 +22,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from greenmine_geo.checks.targets import QUOTA_2025
 from greenmine_geo.demo import EXEMPTED_MINE, KEY_ZONES, write_demo_data
 from greenmine_geo.io import read_layer
+from greenmine_geo.maps.dashboard import OUTSIDE_ADMIN
 
 import browser
 from conftest import REPO, greenmine
@@ -266,8 +268,12 @@ def test_print_map_labels_have_no_missing_glyphs(demo_run):
 
 def test_dashboard_counts_mines_against_quota_and_targets(demo_run):
     table = pd.read_csv(demo_run / "maps" / "dashboard.csv").set_index("league_city")
-    assert len(table) == 12 and table.loc["赤峰市", "quota_2025"] == 680
+    assert table.loc["赤峰市", "quota_2025"] == 680
     verdicts = all_verdicts(demo_run)
+    # the twelve leagues, then the demo's mine outside every admin unit: listed, not dropped
+    outside = (verdicts.league_city == "").sum()
+    assert list(table.index[:12]) == list(QUOTA_2025) and outside == 1
+    assert table.index[12] == OUTSIDE_ADMIN and table.loc[OUTSIDE_ADMIN, "mines"] == outside
     mines = demo_mines().merge(
         verdicts[["mine_id", "league_city", "verdict"]], on="mine_id", how="right"
     )  # the corner-point files' mines carry no mineral or scale: counted, not geothermal

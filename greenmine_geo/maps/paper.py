@@ -1,40 +1,57 @@
-"""The A4 sheet every print map is drawn on: CJK font, local projection, scale bar, north arrow, footer.
+"""The A4 sheet every print map is drawn on: the standard projection, a map frame with a
+kilometre grid, a numeric scale, north arrow and title block.
 
-A sheet is drawn in metres of a transverse Mercator projection centred on the map
-(GRS80, :func:`local_crs`), so north is up at the centre and the scale bar is true to
-well under 0.1 % across a league. Labels use Noto Sans CJK SC; without it the maps are
-refused rather than drawn with empty boxes for every character
-(``scripts/system_packages.sh`` installs it).
+A sheet is drawn in metres of the CGCS2000 3° Gauss-Krüger zone of its area
+(:func:`gk_projection`; the zone of the area's centroid when it spans two), with the
+zone number written in front of the easting as Chinese surveying writes it (3° zone
+38 is EPSG:4526). The map frame carries a kilometre grid in that system: X (northing)
+labelled on the left and right, Y (easting, with the zone prefix) on the top and bottom,
+both in km. The map is shown at a round scale 1:N (:func:`fit`), printed beside the
+scale bar. Labels use Noto Sans CJK SC; without it the maps are refused rather than
+drawn with empty boxes for every character (``scripts/system_packages.sh`` installs it).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+import textwrap
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import matplotlib
+import numpy as np
 import pyproj
 import shapely
 from matplotlib import font_manager
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrow, Rectangle
 
+from ..crs import CGCS2000, gk3_zone, gk_crs, transformer
 from ..errors import InputError
 from ..io.clock import today
 from ..run_results import RunResults
+from ..terms import printable
+from .styles import GRID_LINE
 from .web import has_rows
 
 __all__ = [
     "A4_LANDSCAPE",
+    "A4_PORTRAIT",
     "CJK_FONT",
+    "GkZone",
+    "Layout",
+    "choose_layout",
     "cjk_font",
     "cjk_font_file",
+    "data_date",
     "decorate",
     "fit",
-    "local_crs",
+    "gk_projection",
+    "km_grid",
     "plot",
     "sheet",
     "sources",
@@ -42,12 +59,14 @@ __all__ = [
 
 #: The font every Chinese label is set in.
 CJK_FONT = "Noto Sans CJK SC"
-#: A4 landscape (width, height) in inches.
-A4_LANDSCAPE = (11.69, 8.27)
+#: A4 landscape and portrait (width, height) in inches.
+A4_LANDSCAPE, A4_PORTRAIT = (11.69, 8.27), (8.27, 11.69)
+#: Metres in an inch: paper sizes are in inches, map scales in metres.
+M_PER_INCH = 0.0254
+#: Mantissas of the round scales a map is shown at (1:10 000, 1:12 500 … 1:75 000, 1:100 000 …).
+_SCALE_STEPS = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.5)
 #: Resolution the sheets are drawn at (dots per inch; the files may be saved at another).
 _DPI = 200
-#: Above the map's layers: scale bar and north arrow.
-_DECORATION_Z = 20
 
 
 def cjk_font_file(weight: int = 400) -> str | None:
@@ -93,19 +112,92 @@ def cjk_font() -> str:
     return CJK_FONT
 
 
-def local_crs(area: shapely.Geometry) -> pyproj.CRS:
-    """Transverse Mercator on GRS80 (metres) centred on ``area`` (lon/lat)."""
-    c = area.centroid
-    return pyproj.CRS.from_proj4(
-        f"+proj=tmerc +lat_0={c.y:.4f} +lon_0={c.x:.4f} +k=1 +x_0=0 +y_0=0 +ellps=GRS80 +units=m"
-    )
+@dataclass(frozen=True)
+class GkZone:
+    """The CGCS2000 3° GK zone a sheet is drawn in (prefixed eastings, metres).
+
+    ``spans``: every zone the mapped area reaches (more than one: drawn in ``zone``, that
+    of its centroid, and the sheet says so).
+    """
+
+    zone: int
+    spans: tuple[int, ...]
+
+    @property
+    def crs(self) -> pyproj.CRS:
+        """The zone's CRS, eastings prefixed with the zone number (EPSG:4513 + zone − 25)."""
+        return gk_crs(self.zone)
+
+    @property
+    def epsg(self) -> int:
+        return 4513 + self.zone - 25
+
+    def statement(self) -> str:
+        """The coordinate system and projection as the sheet states them."""
+        text = (
+            f"坐标系 CGCS2000 / 3° 高斯-克吕格投影 第{self.zone}带 (EPSG:{self.epsg}), "
+            f"中央经线 {3 * self.zone}°E; 公里网 km grid: X 北坐标, Y 东坐标 (含带号 zone prefix)"
+        )
+        if len(self.spans) > 1:
+            text += (
+                f"; 本图跨第{self.spans[0]}–{self.spans[-1]}带, 按形心所在第{self.zone}带绘制 "
+                f"(the area spans zones {self.spans[0]}–{self.spans[-1]}; drawn in zone "
+                f"{self.zone}, its centroid's)"
+            )
+        return text
 
 
-def sheet(axes_box: tuple[float, float, float, float], facecolor: str) -> tuple[Figure, Axes]:
-    """An A4 landscape figure with one map axes at ``axes_box`` (left, bottom, width,
-    height as fractions of the sheet), its background ``facecolor``."""
-    fig = Figure(figsize=A4_LANDSCAPE, dpi=_DPI)
-    ax = fig.add_axes(axes_box)
+def gk_projection(area: shapely.Geometry) -> GkZone:
+    """The 3° GK zone of ``area`` (lon/lat): the zone of its centroid, noting every zone
+    its extent reaches."""
+    x0, _, x1, _ = area.bounds
+    return GkZone(gk3_zone(area.centroid.x), tuple(range(gk3_zone(x0), gk3_zone(x1) + 1)))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where things go on a sheet: ``size`` (width, height, inches); ``axes``, the map
+    frame (left, bottom, width, height as fractions of the sheet); ``legend_at`` and
+    ``facts_at``, the upper-left corners (fractions) of a legend and a text panel outside
+    the frame, or None where the legend goes inside it."""
+
+    size: tuple[float, float]
+    axes: tuple[float, float, float, float]
+    legend_at: tuple[float, float] | None = None
+    facts_at: tuple[float, float] | None = None
+
+    def frame_m(self) -> tuple[float, float]:
+        """The map frame's width and height on paper (m)."""
+        return (
+            self.axes[2] * self.size[0] * M_PER_INCH,
+            self.axes[3] * self.size[1] * M_PER_INCH,
+        )
+
+
+def _scale_needed(bounds: Sequence[float], frame_m: tuple[float, float]) -> float:
+    """The scale denominator at which ``bounds`` (m) just fit a frame of ``frame_m`` (m)."""
+    x0, y0, x1, y1 = bounds
+    return max((x1 - x0) / frame_m[0], (y1 - y0) / frame_m[1])
+
+
+def choose_layout(bounds: Sequence[float], layouts: Sequence[Layout]) -> Layout:
+    """The layout (e.g. landscape or portrait) whose map frame is closest in shape to
+    ``bounds`` (x0, y0, x1, y1 in metres): a tall area goes on a portrait sheet."""
+    x0, y0, x1, y1 = bounds
+
+    def misfit(layout: Layout) -> float:
+        w, h = layout.frame_m()
+        return abs(math.log((y1 - y0) / (x1 - x0) / (h / w)))
+
+    return min(layouts, key=misfit)
+
+
+def sheet(layout: Layout, facecolor: str) -> tuple[Figure, Axes]:
+    """A sheet of ``layout`` with its map axes, background ``facecolor`` (an Agg canvas:
+    the placement of legend and labels measures rendered text)."""
+    fig = Figure(figsize=layout.size, dpi=_DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes(layout.axes)
     ax.set_facecolor(facecolor)
     return fig, ax
 
@@ -116,25 +208,81 @@ def plot(ax: Axes, gdf: gpd.GeoDataFrame | None, crs: pyproj.CRS, **style: Any) 
         gdf.to_crs(crs).plot(ax=ax, **style)
 
 
-def fit(ax: Axes, bounds: tuple[float, float, float, float]) -> None:
-    """Show ``bounds`` (x0, y0, x1, y1 in the sheet's metres) at equal scale in x and y,
-    widened to fill the axes' box."""
-    x0, y0, x1, y1 = bounds
+def nice_scale(denominator: float) -> int:
+    """The smallest round scale denominator (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5 × 10ᵏ)
+    not below ``denominator``."""
+    base = 10 ** math.floor(math.log10(denominator))
+    for step in (*_SCALE_STEPS, 10.0):
+        if step * base >= denominator * (1 - 1e-12):
+            return round(step * base)
+    raise AssertionError("unreachable: 10 × base exceeds the denominator")
+
+
+def frame_size_m(ax: Axes) -> tuple[float, float]:
+    """The map axes' width and height on paper (m)."""
     fig = ax.get_figure(root=True)
     assert fig is not None  # the axes are on a sheet
     fig_w, fig_h = fig.get_size_inches()
     box = ax.get_position()
-    ratio = (box.height * fig_h) / (box.width * fig_w)  # height / width of the axes on paper
-    cx, cy, w, h = (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
-    if h / w > ratio:
-        w = h / ratio
-    else:
-        h = w * ratio
-    ax.set_xlim(cx - w / 2, cx + w / 2)
-    ax.set_ylim(cy - h / 2, cy + h / 2)
+    return box.width * fig_w * M_PER_INCH, box.height * fig_h * M_PER_INCH
+
+
+def fit(ax: Axes, bounds: Sequence[float], min_scale: float = 0.0) -> int:
+    """Show ``bounds`` (x0, y0, x1, y1 in the sheet's metres) centred at the largest round
+    scale 1:N that holds them, N above ``min_scale``; returns N.
+
+    The axes' limits are the frame's size on paper times N, so one metre on paper is N
+    metres of the GK plane in x and in y; autoscaling is switched off (layers drawn
+    after do not move the extent).
+    """
+    w_m, h_m = frame_size_m(ax)
+    n = nice_scale(max(_scale_needed(bounds, (w_m, h_m)), min_scale * (1 + 1e-9)))
+    x0, y0, x1, y1 = bounds
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    ax.set_xlim(cx - n * w_m / 2, cx + n * w_m / 2)
+    ax.set_ylim(cy - n * h_m / 2, cy + n * h_m / 2)
     ax.set_aspect("equal", adjustable="box")
-    ax.set_xlabel("")
-    ax.set_ylabel("")
+    ax.set_autoscale_on(False)
+    return n
+
+
+def _nice_length(span: float) -> float:
+    """The largest round length (1, 2 or 5 × 10ᵏ) not above ``span`` (any unit)."""
+    base = 10 ** math.floor(math.log10(span))
+    return max(m * base for m in (1, 2, 5) if m * base <= span * (1 + 1e-12))
+
+
+def _grid_lines(lo: float, hi: float, step: float) -> np.ndarray:
+    """Multiples of ``step`` strictly inside (``lo``, ``hi``)."""
+    k = np.arange(math.floor(lo / step) + 1, math.ceil(hi / step))
+    return k * step
+
+
+def km_grid(ax: Axes) -> float:
+    """A kilometre grid over the frame, labelled in km of the GK system the axes are in:
+    X (northing) on the left and right, Y (easting, zone prefix included) on the top and
+    bottom; returns the spacing (m: 1, 2 or 5 × 10ᵏ, at least four lines each way).
+
+    Call it after :func:`fit`: the lines are where the extent puts them.
+    """
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    step = _nice_length(min(x1 - x0, y1 - y0) / 4)
+    decimals = max(0, -math.floor(math.log10(step / 1000) + 1e-9))
+    xs, ys = _grid_lines(x0, x1, step), _grid_lines(y0, y1, step)
+    ax.set_xticks(xs, [f"{v / 1000:.{decimals}f}" for v in xs])
+    ax.set_yticks(ys, [f"{v / 1000:.{decimals}f}" for v in ys])
+    ax.tick_params(top=True, labeltop=True, right=True, labelright=True, direction="in", length=3)
+    ax.tick_params(labelsize=6.5, pad=2, colors="#37474f")
+    ax.tick_params(axis="y", labelrotation=90)
+    for label in ax.get_yticklabels(which="both"):
+        label.set_verticalalignment("center")
+    ax.grid(True, color=GRID_LINE, linewidth=0.4, alpha=0.9)
+    ax.set_axisbelow(False)  # above the context layers, below the mines (zorder ≥ 8)
+    ax.set_xlabel("Y 东坐标 (km)", fontsize=6.5, labelpad=1)
+    ax.set_ylabel("X 北坐标 (km)", fontsize=6.5, labelpad=1)
+    for spine in ax.spines.values():
+        spine.set_linewidth(1.2)
+    return step
 
 
 def sources(
@@ -154,93 +302,90 @@ def sources(
     return out
 
 
-def _nice_length(span_m: float) -> float:
-    """A round scale-bar length near a fifth of the map's width (m)."""
-    target = span_m / 5
-    base = 10 ** math.floor(math.log10(target))
-    return max(m * base for m in (1, 2, 5) if m * base <= target)
+def data_date(res: RunResults, commands: Collection[str] = ("prerequisite",)) -> str:
+    """The date (UTC, ISO) the last step run by ``commands`` finished, or "—"."""
+    dates = [
+        str(s.manifest.get("finished_utc", ""))[:10]
+        for s in res.steps
+        if s.manifest.get("command") in commands and s.manifest.get("finished_utc")
+    ]
+    return max(dates) if dates else "—"
 
 
-def _scale_bar(ax: Axes) -> None:
-    """A scale bar of alternating black and white quarters at the lower left (axes in metres)."""
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    length = _nice_length(x1 - x0)
-    bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.05 * (y1 - y0)
-    h = 0.012 * (y1 - y0)
+def _scale_bar(fig: Figure, scale: int, x: float, y: float, max_width: float) -> None:
+    """A bar of alternating black and white quarters at (``x``, ``y``) (fractions of the
+    sheet), a round length on the ground at most ``max_width`` of the sheet wide at 1:``scale``,
+    with the numeric scale beside it."""
+    fig_w = float(fig.get_size_inches()[0])
+    length = _nice_length(max_width * fig_w * M_PER_INCH * scale)  # metres on the ground
+    frac = length / scale / M_PER_INCH / fig_w
+    h = 0.008
     for k in range(4):
-        ax.add_patch(
+        fig.add_artist(
             Rectangle(
-                (bx + k * length / 4, by),
-                length / 4,
+                (x + k * frac / 4, y),
+                frac / 4,
                 h,
+                transform=fig.transFigure,
                 facecolor="black" if k % 2 == 0 else "white",
                 edgecolor="black",
                 lw=0.6,
-                zorder=_DECORATION_Z,
             )
         )
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.text(bx, by + 1.8 * h, "0", fontsize=8, ha="center", zorder=_DECORATION_Z)
-    ax.text(bx + length, by + 1.8 * h, label, fontsize=8, ha="center", zorder=_DECORATION_Z)
-    ax.text(
-        bx + length / 2,
-        by - 2.2 * h,
-        "比例尺 scale",
-        fontsize=7,
-        ha="center",
-        va="top",
-        zorder=_DECORATION_Z,
-    )
+    fig.text(x, y + 1.6 * h, "0", fontsize=7, ha="center")
+    fig.text(x + frac, y + 1.6 * h, label, fontsize=7, ha="center")
+    fig.text(x + frac + 0.012, y, f"比例尺 1:{scale:,}", fontsize=9, weight="bold", va="bottom")
 
 
-def _north_arrow(ax: Axes) -> None:
-    """A north arrow at the upper right (north is up at the centre of the local projection)."""
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    nx, ny = x1 - 0.06 * (x1 - x0), y1 - 0.16 * (y1 - y0)
-    ax.add_patch(
-        FancyArrow(
-            nx,
-            ny,
-            0,
-            0.08 * (y1 - y0),
-            width=0.012 * (x1 - x0),
-            head_width=0.03 * (x1 - x0),
-            head_length=0.03 * (y1 - y0),
-            color="black",
-            zorder=_DECORATION_Z,
-        )
+def _north_arrow(fig: Figure, ax: Axes, crs: pyproj.CRS, x: float, y: float) -> None:
+    """A north arrow (grid north, up the sheet) from (``x``, ``y``) (inches from the
+    sheet's lower left), with the meridian convergence at the map's centre: the angle
+    from grid north to true north."""
+    inches = fig.dpi_scale_trans
+    arrow = FancyArrow(
+        x, y, 0, 0.3, width=0.05, head_width=0.16, head_length=0.12, transform=inches
     )
-    ax.text(
-        nx,
-        ny + 0.115 * (y1 - y0),
-        "N 北",
-        ha="center",
-        va="bottom",
-        fontsize=10,
-        weight="bold",
-        zorder=_DECORATION_Z,
+    arrow.set_color("black")
+    fig.add_artist(arrow)
+    fig.text(
+        x, y + 0.4, "N 北", ha="center", va="bottom", fontsize=9, weight="bold", transform=inches
     )
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    lon, lat = transformer(crs, CGCS2000).transform((x0 + x1) / 2, (y0 + y1) / 2)
+    gamma = pyproj.Proj(crs).get_factors(lon, lat).meridian_convergence
+    label = f"坐标北 grid north\n子午线收敛角 γ {gamma:+.2f}°"
+    fig.text(x, y - 0.03, label, fontsize=5.5, ha="center", va="top", transform=inches)
 
 
 def decorate(
-    fig: Figure, ax: Axes, title: str, subtitle: str, sources: list[str], lon0: float
+    fig: Figure,
+    ax: Axes,
+    zone: GkZone,
+    scale: int,
+    title: tuple[str, str],
+    notes: list[str],
 ) -> None:
-    """Scale bar, north arrow, title and subtitle, and a footer naming ``sources``, the
-    projection (central meridian ``lon0``, degrees east) and today's date.
+    """The title block: ``title`` (title, subtitle) above the frame; below it, left, the
+    coordinate system and projection, ``notes`` (data date, sources, caveats) and the
+    date made; right, the scale bar with the numeric scale 1:``scale`` and the north arrow.
 
-    Call it after the map's extent is set (:func:`fit`): the scale bar measures it.
+    Call it after :func:`fit` and :func:`km_grid`.
     """
-    _scale_bar(ax)
-    _north_arrow(ax)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    fig.suptitle(title, fontsize=16, weight="bold", y=0.97)
-    ax.set_title(subtitle, fontsize=10, color="#424242")
-    footer = (
-        f"数据来源 sources: {'; '.join(sources)}\n"
-        f"投影 projection: 横轴墨卡托 transverse Mercator, CGCS2000/GRS80, 中央经线 {lon0:.2f}°E · "
-        f"制图 made {today().isoformat()} with greenmine-geo · 仅供监管参考 for supervision, not a legal boundary"
+    fig_w, fig_h = (float(v) for v in fig.get_size_inches())
+    heading, subheading = (printable(t) for t in title)  # names from input may hold controls
+    fig.text(0.5, 1 - 0.3 / fig_h, heading, fontsize=16, weight="bold", ha="center", va="top")
+    fig.text(
+        0.5, 1 - 0.62 / fig_h, subheading, fontsize=9.5, color="#424242", ha="center", va="top"
     )
-    fig.text(0.01, 0.01, footer, fontsize=6.5, color="#616161", va="bottom", wrap=True)
+    lines = [
+        zone.statement(),
+        *notes,
+        f"制图 made {today().isoformat()} with greenmine-geo · 仅供监管参考 for supervision, "
+        "not a legal boundary",
+    ]
+    width = int(0.6 * fig_w * 72 / (6 * 0.55))  # characters of 6 pt text in 60 % of the sheet
+    text = "\n".join(textwrap.fill(line, width, subsequent_indent="  ") for line in lines)
+    fig.text(0.02, 0.12 / fig_h, text, fontsize=6, color="#455a64", va="bottom", linespacing=1.35)
+    _scale_bar(fig, scale, 0.64, 0.5 / fig_h, 0.14)
+    _north_arrow(fig, ax, zone.crs, fig_w - 0.5, 0.32)

@@ -4,12 +4,15 @@ Colours are CSS/matplotlib colour strings; opacities are fill opacities from 0 t
 The interactive atlas (:mod:`.atlas`, :mod:`.web`) and the print maps
 (:mod:`.print_maps`) both draw from here. Where a print map draws a layer
 differently from the atlas, the print variant is named here next to it
-(``PRINT_*``) rather than written into the map.
+(``PRINT_*``) rather than written into the map. On paper, the layers a reader must tell
+apart (the red line, conflict pieces, a failing mine's outline) differ in hatch or line
+style as well as colour, so they read in greyscale too (:class:`PaperStyle`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ..types import Verdict
 
@@ -92,3 +95,54 @@ PRINT_SUSPECTED_DISTURBANCE = replace(
     SUSPECTED_DISTURBANCE, label="疑似越界 suspected 越界, field check", opacity=1.0
 )
 PRINT_COUNTIES = LayerStyle("旗县区界 county boundary", BOUNDARY_LIGHT, "none", 0.0)
+
+
+@dataclass(frozen=True)
+class PaperStyle:
+    """How a layer prints: a :class:`LayerStyle`'s colours with a ``hatch`` (matplotlib
+    pattern, "" for none), a ``linestyle`` and a ``linewidth`` (points), so it reads in
+    greyscale as well as in colour."""
+
+    label: str
+    stroke: str
+    fill: str
+    opacity: float
+    hatch: str = ""
+    linestyle: str = "-"
+    linewidth: float = 0.6
+
+    def drawn(self) -> dict[str, Any]:
+        """matplotlib keywords of the layer as drawn (and of its legend patch: the same)."""
+        return {
+            "facecolor": self.fill,
+            "edgecolor": self.stroke,
+            "alpha": self.opacity if self.fill != "none" else None,
+            "hatch": self.hatch or None,
+            "linestyle": self.linestyle,
+            "linewidth": self.linewidth,
+        }
+
+
+def paper(style: LayerStyle, *, min_opacity: float = 0.0, **changes: Any) -> PaperStyle:
+    """``style`` on paper: at least ``min_opacity`` opaque (pale fills vanish in print),
+    with ``changes`` (hatch, linestyle, linewidth, label …)."""
+    base = PaperStyle(style.label, style.stroke, style.fill, max(style.opacity, min_opacity))
+    return replace(base, **changes)
+
+
+#: The grid lines of a print map's kilometre grid.
+GRID_LINE = "#78909c"
+#: The red line on paper (dissolved for display): a pale fill hatched with thin diagonals,
+#: a solid outline.
+PRINT_REDLINE = paper(CONTEXT_STYLE["redline"], min_opacity=0.25, hatch="////", linewidth=0.8)
+#: A binding overlap piece: its layer's colour, cross-hatched, outlined in black.
+PRINT_CONFLICT_HATCH = "xxxx"
+#: A failing mine's licensed boundary: thick and dash-dotted in the FAIL colour.
+PRINT_FAIL_OUTLINE = PaperStyle(
+    "不通过矿区范围 FAIL boundary",
+    VERDICT_STYLE[Verdict.FAIL][0],
+    "none",
+    0.0,
+    linestyle="-.",
+    linewidth=2.4,
+)

@@ -5,7 +5,8 @@ government intranets) such a page is blank. Here Leaflet 1.9.4 (BSD-2, vendored 
 ``scripts/vendor_leaflet.sh``) is inlined into each page with its images as data
 URIs, nothing else is loaded, and the default base map is drawn from data (league
 boundaries on a plain background), so every data layer shows with no network.
-Online tiles (OpenStreetMap) are offered as a second base map.
+Online tiles (OpenStreetMap) are offered as a second base map. The scale shows metres
+and kilometres only.
 
 Values from input data reach a map only through :func:`geojson` (string properties
 escaped), :func:`tooltip`, :func:`popup` and layer names passed through
@@ -136,7 +137,8 @@ def offline_map(
     ``base``: polygons (any CRS, e.g. leagues) drawn as the default, offline base
     map, labelled by ``base_label``'s field in a tooltip.
     """
-    fmap = folium.Map(tiles=None, control_scale=True, zoom_control=True)
+    fmap = folium.Map(tiles=None, control_scale=False, zoom_control=True)
+    fmap.add_child(_MetricScale())
     fmap.default_js, fmap.default_css = [], []  # no CDN: Leaflet is inlined below
     js, css = _leaflet_inline()
     header = map_page(fmap).header
@@ -169,6 +171,22 @@ def offline_map(
     x0, y0, x1, y1 = bounds
     fmap.fit_bounds([[y0, x0], [y1, x1]])
     return fmap
+
+
+class _MetricScale(MacroElement):  # type: ignore[misc]
+    """Leaflet's scale control in metres and kilometres only: folium's ``control_scale``
+    adds ``L.control.scale()``, which shows miles and feet too, and has no option for it.
+    Rendered into the map's own (nonced) script."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+L.control.scale({metric: true, imperial: false, maxWidth: 150}).addTo({{ this._parent.get_name() }});
+{% endmacro %}"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
 
 
 _LEGEND = Template(

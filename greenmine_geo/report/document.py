@@ -12,11 +12,10 @@ so the three formats agree to the character.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..terms import Lang
+from ..terms import Lang, printable
 
 __all__ = ["Document", "Figure", "Section", "Table", "fmt", "printable", "word"]
 
@@ -67,16 +66,6 @@ class Document:
     sign_off: list[str]
     lang: Lang = "zh"
     links: list[tuple[str, str]] = field(default_factory=list)  # page navigation (HTML only)
-
-
-#: Characters no XML or HTML document may hold (C0 controls but tab and newlines,
-#: surrogates, non-characters): input data carries them, pasted from other programs.
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-
-
-def printable(text: str) -> str:
-    """``text`` with characters a document cannot hold replaced by U+FFFD (shown as �)."""
-    return _UNPRINTABLE.sub("\ufffd", text)
 
 
 #: Words of the documents: key → (Chinese, English).
