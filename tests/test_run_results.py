@@ -66,7 +66,8 @@ def _images(page: str) -> list[str]:
 def _report(run_dir, mine_id: str) -> str:
     index = (run_dir / "index.html").read_text("utf-8")
     links = dict(
-        (label, href) for href, label in re.findall(r"<a href='(reports/[^']+)'>([^<]+)</a>", index)
+        (label, href)
+        for href, label in re.findall(r"<a href='(reports/[^']+)'>([^<]+?) HTML</a>", index)
     )
     return (run_dir / links[mine_id]).read_text("utf-8")
 

@@ -39,12 +39,14 @@ __all__ = ["AtlasResult", "run"]
 
 @dataclass
 class AtlasResult(StepResult):
-    """The pages of the atlas (paths inside the output directory)."""
+    """The pages of the atlas (paths inside the output directory): ``reports`` each mine's
+    review report (HTML, PDF, Word), ``batches`` each league/city's 汇总表."""
 
     command: ClassVar[str] = "maps"
     interactive: list[Path]
     prints: list[Path]
-    reports: dict[str, Path]
+    reports: dict[str, list[Path]]
+    batches: dict[str, list[Path]]
     dashboard: list[Path]
     index: Path
     warnings: list[str] = field(default_factory=list)
@@ -58,6 +60,7 @@ class AtlasResult(StepResult):
             "interactive_maps": len(self.interactive),
             "print_maps": len(self.prints) // 2,
             "reports": len(self.reports),
+            "batch_summaries": len(self.batches),
         }
 
 
@@ -192,8 +195,7 @@ def run(params: MapsParams, ctx: StepContext) -> AtlasResult:
     shown = {k: p for k, p in mine_prints.items() if p.exists()}
     documents, batches, written = write_documents(res, ctx.out_dir, ctx.lang, shown, ctx.progress)
     ctx.wrote(written)
-    reports = {k: files[0] for k, files in documents.items()}
-    interactive = _interactive(res, ctx, reports)
+    interactive = _interactive(res, ctx, {k: files[0] for k, files in documents.items()})
     dashboard = _dashboard(res, ctx) if res.mines is not None else []
     sections = {
         "交互地图 Interactive maps": interactive,
@@ -213,6 +215,6 @@ def run(params: MapsParams, ctx: StepContext) -> AtlasResult:
         ],
     }
     index = _index(res, ctx, sections)  # last: it marks the atlas complete
-    result = AtlasResult([p for _, p in interactive], prints, reports, dashboard, index)
+    result = AtlasResult([p for _, p in interactive], prints, documents, batches, dashboard, index)
     result.warnings = res.warnings
     return ctx.finish(result, params)
