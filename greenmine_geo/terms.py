@@ -30,6 +30,7 @@ __all__ = [
     "header",
     "sheet_name",
     "sheet_table",
+    "value_word",
 ]
 
 Lang = Literal["zh", "en"]
@@ -216,3 +217,9 @@ def area_text(area_m2: float | None, lang: Lang = "zh") -> str:
     if lang == "zh":
         return f"{m2:,.2f} m²（{ha:,.2f} 公顷，{mu:,.2f} 亩）"
     return f"{m2:,.2f} m² ({ha:,.2f} ha, {mu:,.2f} mu)"
+
+
+def value_word(value: str, lang: Lang = "zh") -> str:
+    """A verdict or status code for people: ``FAIL`` → ``不通过``, ``lagging`` → ``滞后``
+    in Chinese; in English, and for a value this module does not know, the value itself."""
+    return _VALUE_ZH.get(value, value) if lang == "zh" else value
