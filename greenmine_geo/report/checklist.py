@@ -21,7 +21,14 @@ from typing import Any
 from ..imagery.review import Check, ReviewResult
 from ..terms import Lang, value_word
 
-__all__ = ["CHECK_NAMES", "EVIDENCE_WORDS", "ChecklistRow", "checklist_rows", "evidence_text"]
+__all__ = [
+    "CHECK_NAMES",
+    "EVIDENCE_WORDS",
+    "ChecklistRow",
+    "checklist_rows",
+    "evidence_text",
+    "status_lines",
+]
 
 
 @dataclass(frozen=True)
@@ -259,3 +266,21 @@ def checklist_rows(result: ReviewResult, lang: Lang = "zh") -> list[ChecklistRow
             )
         )
     return rows
+
+
+def status_lines(result: ReviewResult, lang: Lang = "zh") -> list[str]:
+    """One line listing the checks that failed and one the checks that warned (a line only
+    where there are some): ``不通过 FAIL：坐标系 crs、分辨率 resolution``."""
+    lines = []
+    for code in ("FAIL", "WARN"):
+        names = [
+            f"{CHECK_NAMES.get(c.id, (c.id,))[0]} {c.id}" if lang == "zh" else c.id
+            for c in result.checks
+            if c.status.value == code
+        ]
+        if names:
+            word = f"{value_word(code, lang)} {code}" if lang == "zh" else code
+            lines.append(
+                f"{word}：{'、'.join(names)}" if lang == "zh" else f"{word}: {', '.join(names)}"
+            )
+    return lines
