@@ -338,8 +338,9 @@ def test_every_prerequisite_step_reaches_the_maps_and_reports(demo_run):
     failed = second[second.verdict == "FAIL"].iloc[0]
     assert failed.mine_id == "C1500002021081130045678" and failed.redline_overlap_pct == 100
     index = (demo_run / "index.html").read_text("utf-8")
-    href = re.search(rf"<a href='(reports/[^']+)'>{failed.mine_id}</a>", index)
-    assert href, "the index links the mine's report"
+    row = re.search(rf"<tr class=\"FAIL\">(?:(?!</tr>).)*{failed.mine_id}.*?</tr>", index, re.S)
+    href = row and re.search(r"<a href='(reports/[^']+)'>报告 HTML</a>", row.group(0))
+    assert href, "the index's row of the mine links its report"
     report = (demo_run / href.group(1)).read_text("utf-8")
     assert "不通过 fail" in report and "阴山北麓防风固沙生态保护红线" in report
     assert failed.mine_id in (demo_run / "maps" / "province.html").read_text("utf-8")

@@ -20,14 +20,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+import pandas as pd
+
 from ..config import MapsParams
 from ..io import results
 from ..io.naming import file_names
 from ..io.portable import process_context
+from ..io.workbook import write_workbook
 from ..maps.atlas import atlas_map, leagues
 from ..maps.dashboard import DASHBOARD_COLUMNS, dashboard_figure, league_table
 from ..maps.print_maps import league_print_map, mine_print_map
 from ..progress import Progress
+from ..report.index_table import (
+    COLUMNS,
+    SORTS,
+    Documents,
+    index_rows,
+    mine_table,
+    sorted_table,
+    table_for_people,
+    verdict_counts,
+)
 from ..report.mine_report import mine_ids, mine_report_html
 from ..report.render import render
 from ..run_results import RunResults, load_results
@@ -191,8 +204,28 @@ def _interactive(
     ]
 
 
-def _index(res: RunResults, ctx: StepContext, sections: dict[str, list[tuple[str, Path]]]) -> Path:
-    """The landing page: every map, dashboard, print map and report, and each step's files."""
+def _table_files(ctx: StepContext, table: pd.DataFrame) -> list[tuple[str, Path]]:
+    """The index's table as ``index_table.csv`` and ``index_table.xlsx`` (headers and
+    verdicts in the run's language), for sorting in Excel or WPS: (label, file) each."""
+    people = table_for_people(table, ctx.lang)
+    csv = results.write_csv(people, ctx.out_dir / "index_table.csv")
+    xlsx = write_workbook(
+        {"矿山" if ctx.lang == "zh" else "mines": people}, ctx.out_dir / "index_table.xlsx"
+    )
+    ctx.wrote([csv, xlsx])
+    return [("CSV", csv), ("XLSX", xlsx)]
+
+
+def _index(
+    res: RunResults,
+    ctx: StepContext,
+    sections: dict[str, list[tuple[str, Path]]],
+    documents: Documents,
+) -> Path:
+    """The landing page: the table of all mines with their ``documents`` (mine id →
+    [(label, file)]), every map, dashboard and print map, and each step's files; and a copy
+    sorted by each column (:data:`~greenmine_geo.report.index_table.SORTS`), ``index.html``
+    (by verdict) last."""
 
     def href(path: Path) -> str:
         return _href(path, ctx.out_dir)
@@ -211,16 +244,25 @@ def _index(res: RunResults, ctx: StepContext, sections: dict[str, list[tuple[str
         )
         for s in res.steps
     ]
-    page = render(
-        "index.html",
-        root=res.root.resolve().name,
-        sections=[
+    table = mine_table(res, ctx.lang)
+    zh = ctx.lang == "zh"
+    common = {
+        "root": res.root.resolve().name,
+        "sections": [
             (t, [(label, href(p)) for label, p in items]) for t, items in sections.items() if items
         ],
-        steps=steps,
-        warnings=res.warnings,
-    )
-    return ctx.write_text(page, "index.html")
+        "steps": steps,
+        "warnings": res.warnings,
+        "counts": verdict_counts(table),
+        "heads": [(COLUMNS[k][0 if zh else 1], SORTS[k][0], k) for k in COLUMNS],
+        "downloads": [(label, href(p)) for label, p in _table_files(ctx, table)],
+        "zh": zh,
+    }
+    docs = {m: [(label, href(p)) for label, p in items] for m, items in documents.items()}
+    for key, (name, _, _) in reversed(SORTS.items()):  # index.html, the first, last
+        rows = index_rows(sorted_table(table, key), docs, ctx.lang)
+        page = ctx.write_text(render("index.html", rows=rows, sorted_by=key, **common), name)
+    return page
 
 
 def run(params: MapsParams, ctx: StepContext) -> AtlasResult:
@@ -232,16 +274,21 @@ def run(params: MapsParams, ctx: StepContext) -> AtlasResult:
     ctx.wrote(prints)
     reports = _reports(res, ctx, {k: p for k, p in mine_prints.items() if p.exists()})
     interactive = _interactive(res, ctx, reports)
+    mine_pdfs = {m: p.with_suffix(".pdf") for m, p in mine_prints.items() if p.exists()}
     dashboard = _dashboard(res, ctx) if res.mines is not None else []
     sections = {
         "交互地图 Interactive maps": interactive,
         "全区看板 Province dashboard": [
             ("看板 dashboard", p) for p in dashboard if p.suffix == ".html"
         ],
-        "印刷图 Print maps (PDF)": [(p.stem, p) for p in prints if p.suffix == ".pdf"],
-        "矿山报告 Mine reports": list(reports.items()),
+        "印刷图 Print maps (PDF)": [
+            (p.stem, p) for p in prints if p.suffix == ".pdf" and p not in mine_pdfs.values()
+        ],
     }
-    index = _index(res, ctx, sections)  # last: it marks the atlas complete
+    documents = {m: [("报告 HTML", p)] for m, p in reports.items()}
+    for mine_id, pdf in mine_pdfs.items():
+        documents.setdefault(mine_id, []).append(("印刷图 PDF", pdf))
+    index = _index(res, ctx, sections, documents)  # last: it marks the atlas complete
     result = AtlasResult([p for _, p in interactive], prints, reports, dashboard, index)
     result.warnings = res.warnings
     return ctx.finish(result, params)
