@@ -26,6 +26,7 @@ from greenmine_geo.checks.targets import QUOTA_2025
 from greenmine_geo.demo import EXEMPTED_MINE, KEY_ZONES, write_demo_data
 from greenmine_geo.io import read_layer
 from greenmine_geo.maps.dashboard import OUTSIDE_ADMIN
+from greenmine_geo.report.checklist import CHECK_NAMES
 
 import browser
 from conftest import REPO, greenmine
@@ -336,7 +337,7 @@ def test_the_demo_review_checklist_reaches_the_mine_report(demo_run):
     assert review["overall"] in ("PASS", "WARN") and len(review["checks"]) == 11
     text = (demo_run / "reports" / f"{review['mine_id']}.html").read_text("utf-8")
     assert "greening_patchy.tif" in text and review["image_sha256"][:16] in text
-    assert all(c["id"] in text for c in review["checks"])
+    assert all(CHECK_NAMES[c["id"]][0] in text for c in review["checks"])  # in words
 
 
 def test_every_prerequisite_step_reaches_the_maps_and_reports(demo_run):
@@ -346,8 +347,10 @@ def test_every_prerequisite_step_reaches_the_maps_and_reports(demo_run):
     failed = second[second.verdict == "FAIL"].iloc[0]
     assert failed.mine_id == "C1500002021081130045678" and failed.redline_overlap_pct == 100
     index = (demo_run / "index.html").read_text("utf-8")
-    assert f"reports/{failed.mine_id}.html" in index, "the index links the mine's report"
-    report = (demo_run / "reports" / f"{failed.mine_id}.html").read_text("utf-8")
+    row = re.search(rf"<tr class=\"FAIL\">(?:(?!</tr>).)*{failed.mine_id}.*?</tr>", index, re.S)
+    href = row and re.search(r"<a href='(reports/[^']+)'>报告 HTML</a>", row.group(0))
+    assert href, "the index's row of the mine links its report"
+    report = (demo_run / href.group(1)).read_text("utf-8")
     assert "不通过" in report and "阴山北麓防风固沙生态保护红线" in report
     assert failed.mine_id in (demo_run / "maps" / "province.html").read_text("utf-8")
     league = (demo_run / "maps" / f"league_{failed.league_city}.html").read_text("utf-8")

@@ -166,6 +166,15 @@ def restoration(opts: RunOptions, **values: object) -> None:
 @run_options()
 def review_imagery(opts: RunOptions, **values: object) -> None:
     """Review a submitted image for a mine: PASS/WARN/FAIL per check, in review.json and review.html."""
+    from ..report.checklist import status_lines
     from ..steps import review as step
 
-    run_step(step.run, build(ReviewParams, **values), opts)
+    done = []
+
+    def review(params: ReviewParams, ctx: Any) -> Any:
+        done.append(step.run(params, ctx))
+        return done[-1]
+
+    run_step(review, build(ReviewParams, **values), opts)
+    for line in status_lines(done[0], opts.lang) if done and not opts.quiet else []:
+        click.echo(line)

@@ -24,6 +24,8 @@ from matplotlib.ticker import MaxNLocator
 from PIL import Image, ImageDraw, ImageFont
 
 from ..imagery.zone_fvc import HISTOGRAM_EDGES, Scene, grid_outline
+from ..terms import Lang
+from .chart_words import FAMILY, chart_lang, say
 from .paper import cjk_font_file
 
 __all__ = ["GreeningFigures"]
@@ -69,13 +71,15 @@ class GreeningFigures:
     """Draws each mine's figure on one scene (image CRS coordinates throughout); ``draw``
     may be called from several threads at once.
 
-    ``index`` names the vegetation index of the histogram.
+    ``index`` names the vegetation index of the histogram; the words are in ``lang``
+    (:func:`~.chart_words.chart_lang`: Chinese where the CJK font is installed).
     """
 
-    def __init__(self, scene: Scene, index: str) -> None:
+    def __init__(self, scene: Scene, index: str, lang: Lang = "zh") -> None:
         self._crs_name = scene.crs.name
         self._geographic = scene.crs.is_geographic
-        self._background, self._panel = _template(scene, index.upper())
+        self._lang = chart_lang(lang)
+        self._background, self._panel = _template(scene, index.upper(), self._lang)
 
     def draw(
         self,
@@ -165,24 +169,23 @@ class GreeningFigures:
                 py = oy + (top - y) * sy
                 draw.line((ox - 5, py, ox - 1, py), fill=_INK)
                 draw.text((ox - 6, py), fmt.format(y), fill=_INK, font=font, anchor="rm")
-        x_title = f"x ({self._crs_name})"
+        # the y title stays one letter: the margin left of the map holds the tick labels
+        x_title, y_title = say("横坐标 x", "x", self._lang) + f" ({self._crs_name})", "y"
         draw.text((ox + w / 2, oy + h + 20), x_title, fill=_INK, font=font, anchor="ma")
-        draw.text((ox - _LEFT + 2, oy + h / 2), "y", fill=_INK, font=font, anchor="lm")
+        draw.text((ox - _LEFT + 2, oy + h / 2), y_title, fill=_INK, font=font, anchor="lm")
 
 
-def _template(scene: Scene, index: str) -> tuple[Image.Image, tuple[int, int, int, int]]:
+def _template(
+    scene: Scene, index: str, lang: Lang
+) -> tuple[Image.Image, tuple[int, int, int, int]]:
     """The picture every mine's figure starts from, and the map panel's pixel box."""
     fig = Figure(figsize=_SIZE, dpi=_DPI)
     FigureCanvasAgg(fig)
     ax, hist = fig.subplots(2, 1, height_ratios=(4, 1))
     ax.set_axis_off()
-    fig.colorbar(
-        ScalarMappable(Normalize(0, 1), _FVC_CMAP),
-        ax=ax,
-        shrink=0.7,
-        label="FVC (vegetation cover)",
-    )
-    _histogram(hist, scene, index)
+    bar = fig.colorbar(ScalarMappable(Normalize(0, 1), _FVC_CMAP), ax=ax, shrink=0.7)
+    bar.set_label(say("植被覆盖度 FVC", "FVC (vegetation cover)", lang), fontfamily=FAMILY)
+    _histogram(hist, scene, index, lang)
     fig.tight_layout()
     fig.canvas.draw()
     rgba = np.asarray(fig.canvas.buffer_rgba())  # type: ignore[attr-defined]
@@ -192,22 +195,28 @@ def _template(scene: Scene, index: str) -> tuple[Image.Image, tuple[int, int, in
     return Image.fromarray(rgba[..., :3].copy()), panel
 
 
-def _histogram(ax, scene: Scene, index: str) -> None:  # noqa: ANN001 - matplotlib Axes
+def _histogram(ax, scene: Scene, index: str, lang: Lang) -> None:  # noqa: ANN001 - matplotlib Axes
     """The scene's VI histogram: clear pixels, the end-member candidates, the end-members."""
     centres = (HISTOGRAM_EDGES[:-1] + HISTOGRAM_EDGES[1:]) / 2
     width = float(HISTOGRAM_EDGES[1] - HISTOGRAM_EDGES[0])
     clear = np.asarray(scene.histogram.get("clear", np.zeros(centres.size)), float)
     candidates = np.asarray(scene.histogram.get("candidates", np.zeros(centres.size)), float)
-    ax.bar(centres, clear, width, color="#b0bec5", label="clear pixels")
-    ax.bar(centres, candidates, width, color="#78909c", label="bare-ground / vegetation candidates")
+    ax.bar(centres, clear, width, color="#b0bec5", label=say("无云像元", "clear pixels", lang))
+    candidate = say("裸土/植被候选像元", "bare-ground / vegetation candidates", lang)
+    ax.bar(centres, candidates, width, color="#78909c", label=candidate)
     em = scene.end_members
-    for value, colour, name in ((em.soil, "#6d4c41", "soil"), (em.veg, "#2e7d32", "vegetation")):
+    soil, veg = (
+        say("裸土端元", "soil end-member", lang),
+        say("植被端元", "vegetation end-member", lang),
+    )
+    for value, colour, name in ((em.soil, "#6d4c41", soil), (em.veg, "#2e7d32", veg)):
         if np.isfinite(value):
-            ax.axvline(value, color=colour, linewidth=1.5, label=f"{name} end-member {value:.2f}")
+            ax.axvline(value, color=colour, linewidth=1.5, label=f"{name} {value:.2f}")
     seen = np.flatnonzero(clear)
     if seen.size:
         ax.set_xlim(centres[seen[0]] - width, centres[seen[-1]] + width)
     ax.set_yticks([])
     ax.tick_params(labelsize=7)
-    ax.set_xlabel(f"scene {index} ({em.source})", fontsize=6, wrap=True, parse_math=False)
-    ax.legend(fontsize=6, frameon=False, loc="upper left")
+    scene_words = say(f"影像 {index}（{em.source}）", f"scene {index} ({em.source})", lang)
+    ax.set_xlabel(scene_words, fontsize=6, wrap=True, parse_math=False, fontfamily=FAMILY)
+    ax.legend(prop={"family": FAMILY, "size": 6}, frameon=False, loc="upper left")

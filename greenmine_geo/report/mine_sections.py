@@ -16,6 +16,7 @@ from ..imagery.timeseries import RestorationResult
 from ..layers import ZONE_TYPES
 from ..run_results import RunResults, StepRun
 from ..terms import Lang, area_text, area_units, value_word
+from .checklist import checklist_rows
 from .document import Figure, Section, Table, fmt
 
 __all__ = ["greening_sections", "restoration_section", "review_sections", "steps_of"]
@@ -77,9 +78,10 @@ def review_sections(res: RunResults, mine_id: str, lang: Lang) -> list[Section]:
         head = [
             _t(lang, "检查项", "Check"),
             _t(lang, "结果", "Result"),
-            _t(lang, "说明", "Finding"),
+            _t(lang, "发现", "Finding"),
+            _t(lang, "依据", "Evidence"),
         ]
-        rows = [[c.id, value_word(str(c.status), lang), c.message] for c in r.checks]
+        rows = [[c.name, c.status, c.finding, c.evidence] for c in checklist_rows(r, lang)]
         section.tables = [Table(_t(lang, "审查清单", "Checklist"), head, rows)]
         sections.append(section)
     return sections

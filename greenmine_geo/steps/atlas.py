@@ -19,13 +19,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+import pandas as pd
+
 from ..config import MapsParams
 from ..io import results
 from ..io.naming import file_names
+from ..io.workbook import write_workbook
 from ..maps.atlas import atlas_map, leagues
 from ..maps.dashboard import DASHBOARD_COLUMNS, dashboard_figure, league_table
 from ..maps.print_maps import league_print_map, mine_print_map
 from ..progress import Progress
+from ..report.index_table import (
+    COLUMNS,
+    SORTS,
+    Documents,
+    index_rows,
+    mine_table,
+    sorted_table,
+    table_for_people,
+    verdict_counts,
+)
 from ..report.mine_dossier import mine_ids
 from ..report.render import render
 from ..run_results import RunResults, load_results
@@ -35,6 +48,9 @@ from .documents import write_documents
 from .skeleton import StepContext
 
 __all__ = ["AtlasResult", "run"]
+
+#: How the index names each format of a document.
+_KIND = {".html": "HTML", ".pdf": "PDF", ".docx": "Word"}
 
 
 @dataclass
@@ -153,8 +169,28 @@ def _interactive(
     ]
 
 
-def _index(res: RunResults, ctx: StepContext, sections: dict[str, list[tuple[str, Path]]]) -> Path:
-    """The landing page: every map, dashboard, print map and report, and each step's files."""
+def _table_files(ctx: StepContext, table: pd.DataFrame) -> list[tuple[str, Path]]:
+    """The index's table as ``index_table.csv`` and ``index_table.xlsx`` (headers and
+    verdicts in the run's language), for sorting in Excel or WPS: (label, file) each."""
+    people = table_for_people(table, ctx.lang)
+    csv = results.write_csv(people, ctx.out_dir / "index_table.csv")
+    xlsx = write_workbook(
+        {"矿山" if ctx.lang == "zh" else "mines": people}, ctx.out_dir / "index_table.xlsx"
+    )
+    ctx.wrote([csv, xlsx])
+    return [("CSV", csv), ("XLSX", xlsx)]
+
+
+def _index(
+    res: RunResults,
+    ctx: StepContext,
+    sections: dict[str, list[tuple[str, Path]]],
+    documents: Documents,
+) -> Path:
+    """The landing page: the table of all mines with their ``documents`` (mine id →
+    [(label, file)]), every map, dashboard and print map, and each step's files; and a copy
+    sorted by each column (:data:`~greenmine_geo.report.index_table.SORTS`), ``index.html``
+    (by verdict) last."""
 
     def href(path: Path) -> str:
         return _href(path, ctx.out_dir)
@@ -173,16 +209,25 @@ def _index(res: RunResults, ctx: StepContext, sections: dict[str, list[tuple[str
         )
         for s in res.steps
     ]
-    page = render(
-        "index.html",
-        root=res.root.resolve().name,
-        sections=[
+    table = mine_table(res, ctx.lang)
+    zh = ctx.lang == "zh"
+    common = {
+        "root": res.root.resolve().name,
+        "sections": [
             (t, [(label, href(p)) for label, p in items]) for t, items in sections.items() if items
         ],
-        steps=steps,
-        warnings=res.warnings,
-    )
-    return ctx.write_text(page, "index.html")
+        "steps": steps,
+        "warnings": res.warnings,
+        "counts": verdict_counts(table),
+        "heads": [(COLUMNS[k][0 if zh else 1], SORTS[k][0], k) for k in COLUMNS],
+        "downloads": [(label, href(p)) for label, p in _table_files(ctx, table)],
+        "zh": zh,
+    }
+    docs = {m: [(label, href(p)) for label, p in items] for m, items in documents.items()}
+    for key, (name, _, _) in reversed(SORTS.items()):  # index.html, the first, last
+        rows = index_rows(sorted_table(table, key), docs, ctx.lang)
+        page = ctx.write_text(render("index.html", rows=rows, sorted_by=key, **common), name)
+    return page
 
 
 def run(params: MapsParams, ctx: StepContext) -> AtlasResult:
@@ -193,28 +238,29 @@ def run(params: MapsParams, ctx: StepContext) -> AtlasResult:
     prints, mine_prints = _print_maps(res, ctx.out_dir / "maps" / "print", ctx.progress)
     ctx.wrote(prints)
     shown = {k: p for k, p in mine_prints.items() if p.exists()}
-    documents, batches, written = write_documents(res, ctx.out_dir, ctx.lang, shown, ctx.progress)
+    reports, batches, written = write_documents(res, ctx.out_dir, ctx.lang, shown, ctx.progress)
     ctx.wrote(written)
-    interactive = _interactive(res, ctx, {k: files[0] for k, files in documents.items()})
+    interactive = _interactive(res, ctx, {k: files[0] for k, files in reports.items()})
+    mine_pdfs = {m: p.with_suffix(".pdf") for m, p in shown.items()}
     dashboard = _dashboard(res, ctx) if res.mines is not None else []
     sections = {
         "交互地图 Interactive maps": interactive,
         "全区看板 Province dashboard": [
             ("看板 dashboard", p) for p in dashboard if p.suffix == ".html"
         ],
-        "印刷图 Print maps (PDF)": [(p.stem, p) for p in prints if p.suffix == ".pdf"],
-        "批次汇总表 Batch summaries": [
-            (f"{league} 汇总表 {p.suffix.lstrip('.').upper()}", p)
-            for league, files in batches.items()
-            for p in files
+        "印刷图 Print maps (PDF)": [
+            (p.stem, p) for p in prints if p.suffix == ".pdf" and p not in mine_pdfs.values()
         ],
-        "矿山报告 Mine reports": [
-            (f"{mine_id} {p.suffix.lstrip('.').upper()}", p)
-            for mine_id, files in documents.items()
-            for p in files
+        "盟市汇总表 League/city summaries (汇总表)": [
+            (f"{league} {_KIND[p.suffix]}", p) for league, files in batches.items() for p in files
         ],
     }
-    index = _index(res, ctx, sections)  # last: it marks the atlas complete
-    result = AtlasResult([p for _, p in interactive], prints, documents, batches, dashboard, index)
+    documents: dict[str, list[tuple[str, Path]]] = {
+        m: [(f"报告 {_KIND[p.suffix]}", p) for p in files] for m, files in reports.items()
+    }
+    for mine_id, pdf in mine_pdfs.items():
+        documents.setdefault(mine_id, []).append(("印刷图 PDF", pdf))
+    index = _index(res, ctx, sections, documents)  # last: it marks the atlas complete
+    result = AtlasResult([p for _, p in interactive], prints, reports, batches, dashboard, index)
     result.warnings = res.warnings
     return ctx.finish(result, params)

@@ -51,7 +51,7 @@ def run(params: GreeningParams, ctx: StepContext) -> GreeningResult:
         scene = scene_calibration(raster, params, in_image)  # type: ignore[arg-type]
         notes += scene_notes(scene)
 
-        figure = GreeningFigures(scene, params.index) if params.figures else None
+        figure = GreeningFigures(scene, params.index, ctx.lang) if params.figures else None
 
         def draw(m: MineGreening, greenable_in_image: shapely.Geometry) -> None:
             assert figure and m.fvc_grid is not None and m.grid_transform is not None

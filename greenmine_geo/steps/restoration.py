@@ -48,7 +48,7 @@ def _charts(ctx: StepContext, result: RestorationResult, zones: RestorationZones
     charts = {}
     for zid, rows in result.timeseries.groupby("zone_id", sort=False):
         start, plan = plans[str(zid)]
-        fig = restoration_chart(rows, str(zid), summary.loc[zid], start, plan)
+        fig = restoration_chart(rows, str(zid), summary.loc[zid], start, plan, ctx.lang)
         charts[str(zid)] = ctx.write_figure(fig, names[str(zid)])
     return charts
 
