@@ -16,17 +16,13 @@ from ..io.clock import today
 from ..run_results import RunResults
 from ..terms import M2_PER_HA, Lang, value_word
 from ..types import Verdict
-from .document import Document, Section, Table, fmt, word
+from .document import Document, Section, Table, fmt, pick, word
 from .mine_dossier import run_hash
 
 __all__ = ["NO_LEAGUE", "batch_dossier", "league_of_mines", "mine_summary"]
 
 #: The league/city name of mines that fall in no admin unit.
 NO_LEAGUE = "未落入盟市"
-
-
-def _t(lang: Lang, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
 
 
 def league_of_mines(res: RunResults) -> pd.Series:
@@ -99,16 +95,16 @@ def mine_summary(res: RunResults, lang: Lang = "zh") -> pd.DataFrame:
 
 def _table(mines: pd.DataFrame, caption: str, lang: Lang) -> Table:
     head = [
-        _t(lang, "序号", "No."),
-        _t(lang, "矿山名称", "Mine"),
-        _t(lang, "采矿许可证号", "Licence"),
-        _t(lang, "旗县（区）", "Banner/county"),
-        _t(lang, "审查结论", "Verdict"),
-        _t(lang, "压占红线（公顷）", "Red line (ha)"),
-        _t(lang, "压占永久基本农田（公顷）", "Farmland (ha)"),
-        _t(lang, "指标6得分", "Indicator 6"),
-        _t(lang, "修复状态", "Restoration"),
-        _t(lang, "主要理由", "Main reason"),
+        pick(lang, "序号", "No."),
+        pick(lang, "矿山名称", "Mine"),
+        pick(lang, "采矿许可证号", "Licence"),
+        pick(lang, "旗县（区）", "Banner/county"),
+        pick(lang, "审查结论", "Verdict"),
+        pick(lang, "压占红线（公顷）", "Red line (ha)"),
+        pick(lang, "压占永久基本农田（公顷）", "Farmland (ha)"),
+        pick(lang, "指标6得分", "Indicator 6"),
+        pick(lang, "修复状态", "Restoration"),
+        pick(lang, "主要理由", "Main reason"),
     ]
     rows = [
         [
@@ -134,39 +130,39 @@ def batch_dossier(res: RunResults, league: str, lang: Lang = "zh") -> Document:
     mines = summary[summary["league"] == league]
     counts = mines["verdict"].value_counts()
     header = [
-        (_t(lang, "盟市", "League/city"), league),
-        (_t(lang, "矿山数", "Mines"), f"{len(mines):d}"),
+        (pick(lang, "盟市", "League/city"), league),
+        (pick(lang, "矿山数", "Mines"), f"{len(mines):d}"),
         *((value_word(v.value, lang), f"{int(counts.get(v.value, 0)):d}") for v in Verdict),
-        (_t(lang, "报告日期", "Report date"), today().isoformat()),
-        (_t(lang, "软件版本", "Software"), f"greenmine-geo {__version__}"),
-        (_t(lang, "运行标识（清单SHA-256）", "Run id (manifests' SHA-256)"), run_hash(res)),
+        (pick(lang, "报告日期", "Report date"), today().isoformat()),
+        (pick(lang, "软件版本", "Software"), f"greenmine-geo {__version__}"),
+        (pick(lang, "运行标识（清单SHA-256）", "Run id (manifests' SHA-256)"), run_hash(res)),
     ]
-    section = Section(_t(lang, "一、先决条件初审汇总", "1. Prerequisite review, all mines"))
+    section = Section(pick(lang, "一、先决条件初审汇总", "1. Prerequisite review, all mines"))
     batches = sorted(mines["batch"].unique()) if len(mines) else []
     for batch in batches:
-        caption = _t(lang, "汇总表", "Summary") + (
-            "" if batch == "—" else f"（{_t(lang, '申报批次', 'batch')} {batch}）"
+        caption = pick(lang, "汇总表", "Summary") + (
+            "" if batch == "—" else f"（{pick(lang, '申报批次', 'batch')} {batch}）"
         )
         section.tables.append(_table(mines[mines["batch"] == batch], caption, lang))
     if not batches:
-        section.empty = _t(
+        section.empty = pick(
             lang, "本次运行无该盟市的矿山。", "No mine of this league/city in this run."
         )
     if league == NO_LEAGUE:
         section.notes = [
-            _t(
+            pick(
                 lang,
                 "以下矿山未落入任何行政区，请核实其矿区范围坐标。",
                 "These mines fall in no admin unit: check their boundaries' coordinates.",
             )
         ]
     return Document(
-        title=_t(
+        title=pick(
             lang,
             f"{league} 绿色矿山遴选初审汇总表",
             f"{league}: green-mine preliminary review summary",
         ),
-        subtitle=_t(
+        subtitle=pick(
             lang, "先决条件（矿区范围）叠加检查结果", "Prerequisite overlay results (mining area)"
         ),
         header=header,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..terms import Lang, printable
 
-__all__ = ["Document", "Figure", "Section", "Table", "fmt", "printable", "word"]
+__all__ = ["Document", "Figure", "Section", "Table", "fmt", "pick", "printable", "word"]
 
 
 @dataclass
@@ -75,6 +75,11 @@ _WORDS: dict[str, tuple[str, str]] = {
     "date": ("日期", "Date"),
     "none": ("无", "none"),
 }
+
+
+def pick(lang: Lang, zh: str, en: str) -> str:
+    """The Chinese or the English of a text, by ``lang``."""
+    return zh if lang == "zh" else en
 
 
 def word(key: str, lang: Lang) -> str:

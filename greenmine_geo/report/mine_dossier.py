@@ -26,7 +26,7 @@ from ..maps.styles import VERDICT_STYLE
 from ..run_results import RunResults
 from ..terms import Lang, area_units, value_word
 from .corner_table import corner_table
-from .document import Document, Figure, Section, Table, fmt, word
+from .document import Document, Figure, Section, Table, fmt, pick, word
 from .mine_sections import greening_sections, restoration_section, review_sections, steps_of
 
 __all__ = ["PREREQUISITE_RULE", "mine_dossier", "mine_ids"]
@@ -46,10 +46,6 @@ _OVERLAY_ROWS = (
 )
 #: At most this many feature names in a cell of the 压占分析表 (then "等 N 个").
 _NAMES_SHOWN = 8
-
-
-def _t(lang: Lang, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
 
 
 def mine_ids(res: RunResults) -> list[str]:
@@ -101,39 +97,39 @@ def _header(
     row = _verdict_row(res, mine_id)
     place = {} if row is None else row
     return [
-        (_t(lang, "矿山名称", "Mine"), fmt(info.get("name", mine_id))),
-        (_t(lang, "采矿许可证号", "Licence"), fmt(info.get("licence", mine_id))),
-        (_t(lang, "采矿权人", "Holder"), fmt(info.get("holder"))),
-        (_t(lang, "开采矿种", "Mineral"), fmt(info.get("mineral"))),
-        (_t(lang, "生产规模", "Scale"), fmt(info.get("scale"))),
-        (_t(lang, "所在盟市", "League/city"), fmt(place.get("league_city"))),
-        (_t(lang, "所在旗县（区）", "Banner/county"), fmt(place.get("banner_county"))),
-        (_t(lang, "申报批次", "Application batch"), fmt(info.get("batch"))),
-        (_t(lang, "报告日期", "Report date"), today().isoformat()),
-        (_t(lang, "软件版本", "Software"), f"greenmine-geo {__version__}"),
-        (_t(lang, "运行标识（清单SHA-256）", "Run id (manifests' SHA-256)"), run_hash(res)),
+        (pick(lang, "矿山名称", "Mine"), fmt(info.get("name", mine_id))),
+        (pick(lang, "采矿许可证号", "Licence"), fmt(info.get("licence", mine_id))),
+        (pick(lang, "采矿权人", "Holder"), fmt(info.get("holder"))),
+        (pick(lang, "开采矿种", "Mineral"), fmt(info.get("mineral"))),
+        (pick(lang, "生产规模", "Scale"), fmt(info.get("scale"))),
+        (pick(lang, "所在盟市", "League/city"), fmt(place.get("league_city"))),
+        (pick(lang, "所在旗县（区）", "Banner/county"), fmt(place.get("banner_county"))),
+        (pick(lang, "申报批次", "Application batch"), fmt(info.get("batch"))),
+        (pick(lang, "报告日期", "Report date"), today().isoformat()),
+        (pick(lang, "软件版本", "Software"), f"greenmine-geo {__version__}"),
+        (pick(lang, "运行标识（清单SHA-256）", "Run id (manifests' SHA-256)"), run_hash(res)),
     ]
 
 
 def _conclusion(row: pd.Series | None, lang: Lang) -> Section:
-    title = _t(lang, "一、先决条件审查结论（矿区范围）", "1. Prerequisite (mining area)")
+    title = pick(lang, "一、先决条件审查结论（矿区范围）", "1. Prerequisite (mining area)")
     if row is None:
         return Section(
-            title, empty=_t(lang, "本次运行未作先决条件叠加检查。", "Not checked in this run.")
+            title, empty=pick(lang, "本次运行未作先决条件叠加检查。", "Not checked in this run.")
         )
     verdict = str(row["verdict"])
     colour, zh, en = VERDICT_STYLE.get(verdict, ("#000", verdict, verdict))
-    section = Section(title, verdict=(verdict, _t(lang, zh, en), colour))
+    section = Section(title, verdict=(verdict, pick(lang, zh, en), colour))
     m2, ha, mu = area_units(float(row["mine_area_m2"]))
     section.facts = [
-        (_t(lang, "审查依据", "Rule"), PREREQUISITE_RULE),
+        (pick(lang, "审查依据", "Rule"), PREREQUISITE_RULE),
         (
-            _t(lang, "与生态保护红线关系", "Contact with the red line"),
+            pick(lang, "与生态保护红线关系", "Contact with the red line"),
             value_word(str(row["contact"]), lang),
         ),
-        (_t(lang, "矿区面积", "Mining area"), f"{m2:,.2f} m² / {ha:,.2f} 公顷 / {mu:,.2f} 亩"),
+        (pick(lang, "矿区面积", "Mining area"), f"{m2:,.2f} m² / {ha:,.2f} 公顷 / {mu:,.2f} 亩"),
         (
-            _t(lang, "距生态保护红线", "Distance to the red line"),
+            pick(lang, "距生态保护红线", "Distance to the red line"),
             fmt(row.get("redline_distance_m"), 2, "m"),
         ),
     ]
@@ -152,7 +148,7 @@ def _overlay_table(res: RunResults, row: pd.Series, mine_id: str, lang: Lang) ->
     mine counted once where the layer's features overlap (the check's merged totals)."""
     zh = layer_names_zh()
     names = {
-        stem: _t(lang, zh.get(stem, stem), stem.replace("_", " ")) for stem, _, _ in _OVERLAY_ROWS
+        stem: pick(lang, zh.get(stem, stem), stem.replace("_", " ")) for stem, _, _ in _OVERLAY_ROWS
     }
     pieces = pd.DataFrame(columns=["layer", "class", "feature_name", "sliver"])
     if res.conflicts is not None:
@@ -175,20 +171,20 @@ def _overlay_table(res: RunResults, row: pd.Series, mine_id: str, lang: Lang) ->
             ]
         )
     head = [
-        _t(lang, "图层（地类）", "Layer (class)"),
+        pick(lang, "图层（地类）", "Layer (class)"),
         "面积 (m²)",
-        _t(lang, "面积（公顷）", "ha"),
-        _t(lang, "面积（亩）", "mu"),
-        _t(lang, "占矿区比例 (%)", "of mine (%)"),
-        _t(lang, "涉及要素", "Features"),
+        pick(lang, "面积（公顷）", "ha"),
+        pick(lang, "面积（亩）", "mu"),
+        pick(lang, "占矿区比例 (%)", "of mine (%)"),
+        pick(lang, "涉及要素", "Features"),
     ]
-    note = _t(
+    note = pick(
         lang,
         "同一图层内相互重叠的要素只计一次；1 公顷 = 15 亩，1 亩 ≈ 666.67 m²；面积为 CGCS2000 椭球面积。",
         "Overlapping features of a layer are counted once; 1 ha = 15 mu; ellipsoidal areas (CGCS2000).",
     )
     return Table(
-        _t(lang, "压占分析表", "Overlay analysis"), head, rows, frozenset({1, 2, 3, 4}), note
+        pick(lang, "压占分析表", "Overlay analysis"), head, rows, frozenset({1, 2, 3, 4}), note
     )
 
 
@@ -200,8 +196,8 @@ def _declared(info: dict[str, object], area_m2: float, lang: Lang) -> tuple[str,
         return None
     off = 100 * (declared * 10_000 - area_m2) / area_m2
     return (
-        _t(lang, "申报面积", "Declared area"),
-        _t(
+        pick(lang, "申报面积", "Declared area"),
+        pick(
             lang,
             f"{declared:,.4f} 公顷（与计算面积相差 {off:+.2f} %）",
             f"{declared:,.4f} ha ({off:+.2f} % against the computed area)",
@@ -213,12 +209,12 @@ def _corners(row: pd.Series, crs: object, info: dict[str, object], lang: Lang) -
     """拐点坐标表: the boundary the check used (in ``crs``), as corner points in its 3° GK zone."""
     table = corner_table(row.geometry, crs)
     m2, ha, mu = area_units(table.area_m2)
-    section = Section(_t(lang, "三、矿区范围拐点坐标", "3. Corner points of the mining area"))
+    section = Section(pick(lang, "三、矿区范围拐点坐标", "3. Corner points of the mining area"))
     section.facts = [
-        (_t(lang, "坐标系", "Coordinate system"), table.crs_name),
-        (_t(lang, "拐点数", "Corner points"), f"{len(table.points):d}"),
+        (pick(lang, "坐标系", "Coordinate system"), table.crs_name),
+        (pick(lang, "拐点数", "Corner points"), f"{len(table.points):d}"),
         (
-            _t(lang, "椭球面积（计算）", "Ellipsoidal area"),
+            pick(lang, "椭球面积（计算）", "Ellipsoidal area"),
             f"{m2:,.2f} m² / {ha:,.4f} 公顷 / {mu:,.2f} 亩",
         ),
     ]
@@ -228,7 +224,7 @@ def _corners(row: pd.Series, crs: object, info: dict[str, object], lang: Lang) -
     rows = [
         [
             f"{p.parcel:d}",
-            _t(
+            pick(
                 lang,
                 "外环" if p.ring == 1 else f"内环{p.ring - 1}（扣除）",
                 "outer" if p.ring == 1 else f"hole {p.ring - 1}",
@@ -240,19 +236,19 @@ def _corners(row: pd.Series, crs: object, info: dict[str, object], lang: Lang) -
         for p in table.points
     ]
     head = [
-        _t(lang, "地块", "Parcel"),
-        _t(lang, "环", "Ring"),
-        _t(lang, "点号", "Point"),
+        pick(lang, "地块", "Parcel"),
+        pick(lang, "环", "Ring"),
+        pick(lang, "点号", "Point"),
         "X (m)",
         "Y (m)",
     ]
-    note = _t(
+    note = pick(
         lang,
         "X 为纵坐标（北），Y 为横坐标（含带号）；外环顺时针，内环逆时针，自西北角起编号。",
         "X is the northing, Y the easting with the zone number in front; outer rings clockwise from the north-west corner.",
     )
     section.tables = [
-        Table(_t(lang, "拐点坐标表", "Corner points"), head, rows, frozenset({3, 4}), note)
+        Table(pick(lang, "拐点坐标表", "Corner points"), head, rows, frozenset({3, 4}), note)
     ]
     return section
 
@@ -270,10 +266,15 @@ def _sources(res: RunResults, mine_id: str, lang: Lang) -> Section:
                     str(entry.get("sha256", "")),
                 ]
             )
-    head = [_t(lang, "步骤", "Step"), _t(lang, "用途", "Role"), _t(lang, "文件", "File"), "SHA-256"]
-    section = Section(_t(lang, "八、数据来源", "8. Data sources"))
+    head = [
+        pick(lang, "步骤", "Step"),
+        pick(lang, "用途", "Role"),
+        pick(lang, "文件", "File"),
+        "SHA-256",
+    ]
+    section = Section(pick(lang, "八、数据来源", "8. Data sources"))
     section.tables = [
-        Table(_t(lang, "输入数据及内容哈希", "Inputs and their content hashes"), head, rows)
+        Table(pick(lang, "输入数据及内容哈希", "Inputs and their content hashes"), head, rows)
     ]
     return section
 
@@ -287,16 +288,17 @@ def mine_dossier(
     name = fmt(info.get("name", mine_id))
     sections = [_conclusion(row, lang)]
     if row is not None:
-        overlay = Section(_t(lang, "二、压占分析", "2. Overlay analysis"))
+        overlay = Section(pick(lang, "二、压占分析", "2. Overlay analysis"))
         overlay.tables = [_overlay_table(res, row, mine_id, lang)]
         crs = res.mines.crs if res.mines is not None else "EPSG:4490"
         sections += [overlay, _corners(row, crs, info, lang)]
     figure = Section(
-        _t(lang, "四、叠加分析图", "4. Overlay map"), empty=_t(lang, "无叠加分析图。", "No map.")
+        pick(lang, "四、叠加分析图", "4. Overlay map"),
+        empty=pick(lang, "无叠加分析图。", "No map."),
     )
     if overlay_map is not None:
         figure.figures = [
-            Figure(_t(lang, f"{name} 叠加分析图", f"{name}: overlay map"), overlay_map)
+            Figure(pick(lang, f"{name} 叠加分析图", f"{name}: overlay map"), overlay_map)
         ]
     sections += [
         figure,
@@ -305,7 +307,7 @@ def mine_dossier(
     ]
     sections += [restoration_section(res, mine_id, lang), _sources(res, mine_id, lang)]
     return Document(
-        title=_t(lang, f"{name} 绿色矿山遴选初审报告", f"{name}: green-mine preliminary review"),
+        title=pick(lang, f"{name} 绿色矿山遴选初审报告", f"{name}: green-mine preliminary review"),
         subtitle=mine_id,
         header=_header(res, mine_id, info, lang),
         sections=sections,

@@ -17,13 +17,9 @@ from ..layers import ZONE_TYPES
 from ..run_results import RunResults, StepRun
 from ..terms import Lang, area_text, area_units, value_word
 from .checklist import checklist_rows
-from .document import Figure, Section, Table, fmt
+from .document import Figure, Section, Table, fmt, pick
 
 __all__ = ["greening_sections", "restoration_section", "review_sections", "steps_of"]
-
-
-def _t(lang: Lang, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
 
 
 def _of(frame: pd.DataFrame | None, mine_id: str) -> pd.DataFrame:
@@ -60,13 +56,13 @@ _AREA_HEAD = ["面积 (m²)", "公顷", "亩"]
 
 def review_sections(res: RunResults, mine_id: str, lang: Lang) -> list[Section]:
     """五、影像审查: one checklist per image submitted for the mine."""
-    title = _t(lang, "五、遥感影像审查", "5. Imagery review")
+    title = pick(lang, "五、遥感影像审查", "5. Imagery review")
     reviews = [r for _, r in res.of(ReviewResult) if r.mine_id == mine_id]
     if not reviews:
         return [
             Section(
                 title,
-                empty=_t(
+                empty=pick(
                     lang, "本次运行未审查该矿山的影像。", "No image of this mine was reviewed."
                 ),
             )
@@ -74,51 +70,51 @@ def review_sections(res: RunResults, mine_id: str, lang: Lang) -> list[Section]:
     sections = []
     for r in reviews:
         section = Section(title, verdict=(str(r.overall), value_word(str(r.overall), lang), ""))
-        section.facts = [(_t(lang, "影像", "Image"), r.image), ("SHA-256", r.image_sha256)]
+        section.facts = [(pick(lang, "影像", "Image"), r.image), ("SHA-256", r.image_sha256)]
         head = [
-            _t(lang, "检查项", "Check"),
-            _t(lang, "结果", "Result"),
-            _t(lang, "发现", "Finding"),
-            _t(lang, "依据", "Evidence"),
+            pick(lang, "检查项", "Check"),
+            pick(lang, "结果", "Result"),
+            pick(lang, "发现", "Finding"),
+            pick(lang, "依据", "Evidence"),
         ]
         rows = [[c.name, c.status, c.finding, c.evidence] for c in checklist_rows(r, lang)]
-        section.tables = [Table(_t(lang, "审查清单", "Checklist"), head, rows)]
+        section.tables = [Table(pick(lang, "审查清单", "Checklist"), head, rows)]
         sections.append(section)
     return sections
 
 
 def _greening_facts(g: pd.Series, lang: Lang) -> list[tuple[str, str]]:
     return [
-        (_t(lang, "可绿化面积", "Greenable area"), area_text(g["greenable_area_m2"], lang)),
-        (_t(lang, "植被覆盖面积", "Vegetated area"), area_text(g["vegetated_area_m2"], lang)),
-        (_t(lang, "绿化覆盖率", "Coverage"), fmt(g["coverage_pct"], 2, "%")),
-        (_t(lang, "平均植被覆盖度", "Mean FVC"), fmt(g["fvc_mean"], 3)),
-        (_t(lang, "周边参照植被覆盖度", "Reference FVC"), fmt(g["reference_fvc_mean"], 3)),
-        (_t(lang, "相对覆盖率", "Relative cover"), fmt(g["relative_cover_pct"], 2, "%")),
+        (pick(lang, "可绿化面积", "Greenable area"), area_text(g["greenable_area_m2"], lang)),
+        (pick(lang, "植被覆盖面积", "Vegetated area"), area_text(g["vegetated_area_m2"], lang)),
+        (pick(lang, "绿化覆盖率", "Coverage"), fmt(g["coverage_pct"], 2, "%")),
+        (pick(lang, "平均植被覆盖度", "Mean FVC"), fmt(g["fvc_mean"], 3)),
+        (pick(lang, "周边参照植被覆盖度", "Reference FVC"), fmt(g["reference_fvc_mean"], 3)),
+        (pick(lang, "相对覆盖率", "Relative cover"), fmt(g["relative_cover_pct"], 2, "%")),
         (
-            _t(lang, "端元（裸土 / 植被）", "End-members (soil / vegetation)"),
+            pick(lang, "端元（裸土 / 植被）", "End-members (soil / vegetation)"),
             f"{fmt(g.get('vi_soil'), 3)} / {fmt(g.get('vi_veg'), 3)}",
         ),
-        (_t(lang, "裸露图斑数", "Bare patches"), fmt(int(g["bare_patches"]), 0)),
+        (pick(lang, "裸露图斑数", "Bare patches"), fmt(int(g["bare_patches"]), 0)),
         (
-            _t(lang, "指标6得分（满分2分）", "Indicator 6 score (of 2)"),
+            pick(lang, "指标6得分（满分2分）", "Indicator 6 score (of 2)"),
             fmt(g["indicator6_score"], 1),
         ),
-        (_t(lang, "得分说明", "Why"), fmt(g.get("indicator6_reason"))),
+        (pick(lang, "得分说明", "Why"), fmt(g.get("indicator6_reason"))),
     ]
 
 
 def greening_sections(res: RunResults, mine_id: str, lang: Lang) -> list[Section]:
     """六、指标6: each image measured for the mine, its patches (numbered as on the figure)
     and the figure with the end-member histogram."""
-    title = _t(lang, "六、矿区绿化覆盖（指标6）", "6. Greening (indicator 6)")
+    title = pick(lang, "六、矿区绿化覆盖（指标6）", "6. Greening (indicator 6)")
     rows = _of(res.greening, mine_id)
     rows = rows[rows["indicator6_score"].notna()] if len(rows) else rows
     if rows.empty:
         return [
             Section(
                 title,
-                empty=_t(
+                empty=pick(
                     lang, "本次运行未测量该矿山的影像。", "No image of this mine was measured."
                 ),
             )
@@ -132,11 +128,11 @@ def greening_sections(res: RunResults, mine_id: str, lang: Lang) -> list[Section
         patches = patches[patches["step"] == g["step"]] if len(patches) else patches
         if len(patches):
             head = [
-                _t(lang, "图斑号", "Patch"),
+                pick(lang, "图斑号", "Patch"),
                 *_AREA_HEAD,
-                _t(lang, "平均FVC", "Mean FVC"),
-                _t(lang, "中心经度 (°)", "Lon (°)"),
-                _t(lang, "中心纬度 (°)", "Lat (°)"),
+                pick(lang, "平均FVC", "Mean FVC"),
+                pick(lang, "中心经度 (°)", "Lon (°)"),
+                pick(lang, "中心纬度 (°)", "Lat (°)"),
             ]
             cells = [
                 [
@@ -149,12 +145,12 @@ def greening_sections(res: RunResults, mine_id: str, lang: Lang) -> list[Section
                 for p in patches.itertuples()
             ]
             section.tables = [
-                Table(_t(lang, "裸露图斑", "Bare patches"), head, cells, frozenset(range(7)))
+                Table(pick(lang, "裸露图斑", "Bare patches"), head, cells, frozenset(range(7)))
             ]
         figure = res.figure(str(g["step"]), mine_id)
         if figure is not None:
             section.figures = [
-                Figure(_t(lang, "植被覆盖度与端元直方图", "FVC and end-member histogram"), figure)
+                Figure(pick(lang, "植被覆盖度与端元直方图", "FVC and end-member histogram"), figure)
             ]
         sections.append(section)
     return sections
@@ -169,12 +165,12 @@ def _disturbance(dist: pd.DataFrame, lang: Lang) -> Table:
     """疑似越界: each patch with its area and where a field team finds it (centroid, EPSG:4490)."""
     points = dist.geometry.to_crs("EPSG:4490").representative_point()
     head = [
-        _t(lang, "图斑号", "Patch"),
+        pick(lang, "图斑号", "Patch"),
         *_AREA_HEAD,
-        _t(lang, "首次发现", "First seen"),
-        _t(lang, "距矿界 (m)", "From boundary (m)"),
-        _t(lang, "经度 (°)", "Lon (°)"),
-        _t(lang, "纬度 (°)", "Lat (°)"),
+        pick(lang, "首次发现", "First seen"),
+        pick(lang, "距矿界 (m)", "From boundary (m)"),
+        pick(lang, "经度 (°)", "Lon (°)"),
+        pick(lang, "纬度 (°)", "Lat (°)"),
     ]
     rows = [
         [
@@ -187,7 +183,7 @@ def _disturbance(dist: pd.DataFrame, lang: Lang) -> Table:
         ]
         for d, pt in zip(dist.itertuples(), points, strict=True)
     ]
-    caption = _t(
+    caption = pick(
         lang,
         "疑似越界开采图斑（需实地核查）",
         "Suspected mining beyond the boundary (verify in the field)",
@@ -198,8 +194,8 @@ def _disturbance(dist: pd.DataFrame, lang: Lang) -> Table:
 def restoration_section(res: RunResults, mine_id: str, lang: Lang) -> Section:
     """七、生态修复: status of each zone against its plan, the charts, suspected 越界."""
     section = Section(
-        _t(lang, "七、生态修复进展（指标38–41）", "7. Restoration (indicators 38–41)"),
-        empty=_t(lang, "本次运行未监测该矿山的修复。", "No restoration monitoring of this mine."),
+        pick(lang, "七、生态修复进展（指标38–41）", "7. Restoration (indicators 38–41)"),
+        empty=pick(lang, "本次运行未监测该矿山的修复。", "No restoration monitoring of this mine."),
     )
     zones = _of(res.zones, mine_id)
     if zones.empty or res.restoration is None:
@@ -208,12 +204,12 @@ def restoration_section(res: RunResults, mine_id: str, lang: Lang) -> Section:
         res.restoration["zone_id"].astype(str).isin(zones["zone_id"].astype(str))
     ]
     head = [
-        _t(lang, "修复单元", "Zone"),
-        _t(lang, "类型", "Type"),
-        _t(lang, "进展状态", "Status"),
-        _t(lang, "年变化趋势 (FVC/年)", "Trend (FVC/yr)"),
+        pick(lang, "修复单元", "Zone"),
+        pick(lang, "类型", "Type"),
+        pick(lang, "进展状态", "Status"),
+        pick(lang, "年变化趋势 (FVC/年)", "Trend (FVC/yr)"),
         "p",
-        _t(lang, "说明", "Reason"),
+        pick(lang, "说明", "Reason"),
     ]
     rows = [
         [
@@ -226,7 +222,7 @@ def restoration_section(res: RunResults, mine_id: str, lang: Lang) -> Section:
         ]
         for z in summary.itertuples()
     ]
-    section.tables = [Table(_t(lang, "修复单元进展", "Zones"), head, rows, frozenset({3, 4}))]
+    section.tables = [Table(pick(lang, "修复单元进展", "Zones"), head, rows, frozenset({3, 4}))]
     charts = [(str(z), res.chart(str(z))) for z in summary["zone_id"]]
     section.figures = [Figure(z, c, half=True) for z, c in charts if c is not None and c.exists()]
     dist = _of(res.disturbance, mine_id)
