@@ -43,7 +43,17 @@ M2_PER_HA = 10_000.0
 M2_PER_MU = M2_PER_HA / 15
 
 #: Units by the suffix of a column's name (longest first).
-_UNITS = (("_per_year", "/a"), ("_years", "a"), ("_pct", "%"), ("_m2", "m²"), ("_m", "m"))
+_UNITS = (
+    ("_per_year", "/a"),
+    ("_years", "a"),
+    ("_pct", "%"),
+    ("_m2", "m²"),
+    ("_ha", "ha"),
+    ("_mu", "mu"),
+    ("_m", "m"),
+)
+#: Units a Chinese header writes in Chinese.
+_UNIT_ZH = {"ha": "公顷", "mu": "亩"}
 
 #: Chinese names of the columns every step writes (without their unit).
 _COLUMN_ZH = {
@@ -177,6 +187,7 @@ def header(column: str, lang: Lang, layer_zh: Mapping[str, str] | None = None) -
         name = _zh(stem, unit, layer_zh or {})
         if name is None:
             return column
+        unit = _UNIT_ZH.get(unit or "", unit)
     else:
         name = stem.replace("_", " ")
     return f"{name} ({unit})" if unit else name
@@ -193,11 +204,26 @@ def sheet_name(table: str, lang: Lang) -> str:
     return _SHEET_ZH.get(table, table) if lang == "zh" else table
 
 
+def _with_land_units(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each numeric area column ``X_m2`` followed by ``X_ha`` (公顷, 4
+    decimals) and ``X_mu`` (亩, 2 decimals), as land administration reads areas."""
+    columns: dict[str, pd.Series] = {}
+    for k, col in enumerate(frame.columns):
+        columns[f"{k}"] = frame[col].rename(col)
+        values = frame[col]
+        if str(col).endswith("_m2") and pd.api.types.is_numeric_dtype(values):
+            stem = str(col).removesuffix("_m2")
+            columns[f"{k}ha"] = (values / M2_PER_HA).round(4).rename(f"{stem}_ha")
+            columns[f"{k}mu"] = (values / M2_PER_MU).round(2).rename(f"{stem}_mu")
+    return pd.concat(list(columns.values()), axis=1) if columns else frame
+
+
 def sheet_table(
     frame: pd.DataFrame, lang: Lang, layer_zh: Mapping[str, str] | None = None
 ) -> pd.DataFrame:
-    """``frame`` with headers for people (:func:`header`) and, in Chinese, verdict words."""
-    out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    """``frame`` with headers for people (:func:`header`), each area also in 公顷 and 亩
+    (:func:`_with_land_units`) and, in Chinese, verdict words."""
+    out = _with_land_units(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
     if lang == "zh":
         for col in _WORD_COLUMNS:
             if col in out.columns:
