@@ -14,7 +14,6 @@ The atlas keeps no manifest of its own: it is a view of steps that have theirs, 
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -40,7 +39,7 @@ from ..report.index_table import (
     verdict_counts,
 )
 from ..report.mine_dossier import mine_ids
-from ..report.render import render
+from ..report.render import relative_href, render
 from ..run_results import RunResults, load_results
 from ..types import StepResult
 from .atlas_workers import in_workers
@@ -138,16 +137,11 @@ def _dashboard(res: RunResults, ctx: StepContext) -> list[Path]:
     return [ctx.out_dir / "maps" / f"dashboard{s}" for s in (".png", ".pdf", ".csv", ".html")]
 
 
-def _href(path: Path, base: Path) -> str:
-    """The link from a page in ``base`` to ``path``: relative, with ``/`` on every system."""
-    return os.path.relpath(path, base).replace(os.sep, "/")
-
-
 def _interactive(
     res: RunResults, ctx: StepContext, reports: dict[str, Path]
 ) -> list[tuple[str, Path]]:
     """The province map and one map per league/city with mines: (label, file) each."""
-    href = {mid: _href(p, ctx.out_dir / "maps") for mid, p in reports.items()}
+    href = {mid: relative_href(p, ctx.out_dir / "maps") for mid, p in reports.items()}
     title = "内蒙古自治区 绿色矿山 总览 Inner Mongolia overview"
     maps = [
         ("全区总览 province overview", atlas_map(res, title=title, report_href=href), "province")
@@ -193,7 +187,7 @@ def _index(
     (by verdict) last."""
 
     def href(path: Path) -> str:
-        return _href(path, ctx.out_dir)
+        return relative_href(path, ctx.out_dir)
 
     steps = [
         (
